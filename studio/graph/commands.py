@@ -74,8 +74,9 @@ class InsertFragment(Command):
     text = "Paste"
 
     def __init__(self, doc: dict, keep_ids: bool = False, offset: tuple[float, float] = (0.0, 0.0),
-                 base_dir: str | None = None):
+                 base_dir: str | None = None, indices: dict[str, int] | None = None):
         self.doc, self.keep_ids, self.offset, self.base_dir = doc, keep_ids, offset, base_dir
+        self.indices = indices or {}
         self.node_ids: list[str] = []
         self.links: list[Link] = []
         self.problems: list = []
@@ -102,7 +103,7 @@ class InsertFragment(Command):
             if node.raw is not None:
                 node.raw["id"] = node.id
             node.pos = (node.pos[0] + self.offset[0], node.pos[1] + self.offset[1])
-            graph._insert_node(node)
+            graph._insert_node(node, self.indices.get(node.id))
             self.node_ids.append(node.id)
         for lk in loaded.links:
             link = Link(mapping[lk.source], lk.output, mapping[lk.target], lk.input)
@@ -121,6 +122,7 @@ class RemoveNodes(Command):
         self.node_ids = list(dict.fromkeys(node_ids))
         self.doc: dict | None = None
         self.outer_links: list[Link] = []
+        self.indices: dict[str, int] = {}
 
     @property
     def text(self) -> str:
@@ -132,12 +134,14 @@ class RemoveNodes(Command):
             graph.node(nid)
         ids = set(self.node_ids)
         self.doc = to_document(graph, None, self.node_ids)
+        order = list(graph.nodes)
+        self.indices = {nid: order.index(nid) for nid in self.node_ids}
         self.outer_links = [lk for lk in graph.links_of(ids) if not (lk.source in ids and lk.target in ids)]
         for nid in self.node_ids:
             graph._delete_node(nid)
 
     def undo(self, graph: Graph) -> None:
-        InsertFragment(self.doc, keep_ids=True).do(graph)
+        InsertFragment(self.doc, keep_ids=True, indices=self.indices).do(graph)
         for lk in self.outer_links:
             graph._insert_link(lk)
 

@@ -329,10 +329,16 @@ class Graph:
         return problems
 
     # -- primitives: called by commands only -------------------------------------------
-    def _insert_node(self, node: Node) -> None:
+    def _insert_node(self, node: Node, index: int | None = None) -> None:
+        """Add ``node`` at the end, or at position ``index`` (undo of a delete keeps the order)."""
         if node.id in self.nodes:
             raise GraphError(f"a node with id {node.id!r} already exists")
-        self.nodes[node.id] = node
+        if index is None or index >= len(self.nodes):
+            self.nodes[node.id] = node
+        else:
+            items = list(self.nodes.items())
+            items.insert(index, (node.id, node))
+            self.nodes = dict(items)
         self._emit(NodeAdded(node.id))
 
     def _delete_node(self, node_id: str) -> Node:

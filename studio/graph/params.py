@@ -52,6 +52,8 @@ class Param:
     file_filter: str = "any"
     save: bool = False
     checker: Checker | None = field(default=None, compare=False)
+    #: data params holding a list of objects with file paths under these keys (keyframes)
+    path_keys: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -106,6 +108,8 @@ class Param:
             out["unit"] = self.unit
         if self.animatable:
             out["animatable"] = True
+        if self.path_keys:
+            out["path_keys"] = list(self.path_keys)
         if self.kind == "path":
             out["file_filter"] = self.file_filter
             out["extensions"] = list(FILE_FILTERS.get(self.file_filter, ()))
@@ -175,5 +179,6 @@ def Color(name: str, default: str = "#808080", *, label: str = "", description: 
     return Param(name, "color", default, label, description)
 
 
-def Data(name: str, default: Any, checker: Checker | None = None, *, label: str = "", description: str = "") -> Param:
-    return Param(name, "data", default, label, description, checker=checker)
+def Data(name: str, default: Any, checker: Checker | None = None, *, label: str = "", description: str = "",
+         path_keys: tuple[str, ...] = ()) -> Param:
+    return Param(name, "data", default, label, description, checker=checker, path_keys=path_keys)

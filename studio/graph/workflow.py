@@ -66,6 +66,16 @@ def _abs(path: str, base_dir: str | None) -> str:
     return os.path.normpath(os.path.join(base_dir, path))
 
 
+def map_paths(spec, value: Any, fn: Callable[[str], str]) -> Any:
+    """Apply ``fn`` to every file path a param value holds (path params, data path keys)."""
+    if spec.kind == "path" and isinstance(value, str):
+        return fn(value)
+    if spec.path_keys and isinstance(value, list):
+        return [{k: (fn(v) if k in spec.path_keys and isinstance(v, str) else _copy(v)) for k, v in item.items()}
+                if isinstance(item, dict) else _copy(item) for item in value]
+    return _copy(value)
+
+
 def node_to_json(node: Node, base_dir: str | None = None) -> dict:
     """The JSON object of one node, as saved."""
     if node.raw is not None:   # placeholder: exactly what was read, with edits of pos/name
@@ -76,7 +86,7 @@ def node_to_json(node: Node, base_dir: str | None = None) -> dict:
     params = {}
     for spec in t.params:
         value = node.params.get(spec.name, spec.default)
-        params[spec.name] = _rel(value, base_dir) if spec.kind == "path" and isinstance(value, str) else _copy(value)
+        params[spec.name] = map_paths(spec, value, lambda p: _rel(p, base_dir))
     out: dict[str, Any] = {"id": node.id, "type": t.type_id, "version": t.version, "name": node.name,
                            "pos": [node.pos[0], node.pos[1]]}
     if node.bypass:
@@ -90,13 +100,19 @@ def link_to_json(link: Link) -> dict:
     return {"source": link.source, "output": link.output, "target": link.target, "input": link.input}
 
 
+def sorted_links(graph: Graph) -> list[Link]:
+    """Links in a canonical order (by target node order, then input), so saves are stable."""
+    order = {nid: i for i, nid in enumerate(graph.nodes)}
+    return sorted(graph.links, key=lambda lk: (order.get(lk.target, 0), lk.input, order.get(lk.source, 0), lk.output))
+
+
 def to_document(graph: Graph, base_dir: str | None = None, node_ids: list[str] | None = None) -> dict:
     """The whole workflow document, or a fragment holding ``node_ids`` and the links among them."""
     ids = list(graph.nodes) if node_ids is None else [n for n in graph.nodes if n in set(node_ids)]
     idset = set(ids)
     doc: dict[str, Any] = {"format": FORMAT, "version": VERSION,
                            "nodes": [node_to_json(graph.nodes[n], base_dir) for n in ids],
-                           "links": [link_to_json(lk) for lk in graph.links if lk.source in idset and lk.target in idset]}
+                           "links": [link_to_json(lk) for lk in sorted_links(graph) if lk.source in idset and lk.target in idset]}
     if node_ids is None:
         doc["ui"] = _copy(graph.ui)
         for key, value in graph.extra.items():
@@ -286,7 +302,7 @@ def _parse_node(nd: Any, path: str, registry: Registry, base_dir: str | None, se
                 problem(f"{path}.params.{key}{where}", msg, nid, key)
             continue
         value = spec.normalise(value)
-        params[key] = _abs(value, base_dir) if spec.kind == "path" else value
+        params[key] = map_paths(spec, value, lambda p: _abs(p, base_dir))
     extra = {k: v for k, v in nd.items() if k not in _NODE_KEYS}
     return Node(nid, t.type_id, t, name=name, params=params, pos=(pos[0], pos[1]), bypass=bypass, extra=extra)
 

@@ -1,0 +1,319 @@
+"""The ``cinegraph`` command.
+
+* ``cinegraph [FILE]``: open the app (the GUI is imported only here, lazily).
+* ``cinegraph render WORKFLOW -o OUT [--node ID] [--frames A:B] [--device auto|cpu|cuda]
+  [--preset NAME] [--timecode HH:MM:SS:FF] [--reel NAME]``: render headless.
+* ``cinegraph validate WORKFLOW``: report every problem in a workflow.
+* ``cinegraph nodes [--json | --markdown]``: the node library and its schema.
+
+Exit codes: 0 success; 2 bad input (unreadable or invalid workflow, unknown node type,
+missing media file, bad arguments), one line per problem and no traceback, and no output
+left behind; 1 a runtime failure, naming the node; 130 cancelled (Ctrl+C).
+
+Nothing here imports torch or Qt at module level, so ``cinegraph --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from studio import __version__
+from studio.errors import Problem, StudioError, WorkflowError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+class BadInput(Exception):
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 already; keep its message on one line
+        self.print_usage(sys.stderr)
+        raise BadInput([f"{self.prog}: {message}"])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="cinegraph", description="Cinegraph Studio: direct generated video with a node graph.")
+    p.add_argument("--version", action="version", version=f"cinegraph {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    r = sub.add_parser("render", help="render a workflow's output headless")
+    r.add_argument("workflow")
+    r.add_argument("-o", "--output", required=True,
+                   help=".mov (ProRes 422 HQ), .mp4 (H.264), a folder or a %%04d pattern (PNG sequence)")
+    r.add_argument("--node", help="render this node's output instead of the WriteVideo node")
+    r.add_argument("--frames", help="frame range A:B (inclusive, 0-based)")
+    r.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    r.add_argument("--preset", help="export preset (see docs/export.md); default from the suffix")
+    r.add_argument("--timecode", help="start timecode HH:MM:SS:FF")
+    r.add_argument("--reel", help="reel name written into the file")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    v = sub.add_parser("validate", help="check a workflow and list every problem")
+    v.add_argument("workflow")
+
+    n = sub.add_parser("nodes", help="list node types")
+    g = n.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true", help="the full schema as JSON")
+    g.add_argument("--markdown", action="store_true", help="the reference as Markdown (docs/nodes.md)")
+
+    o = sub.add_parser("open", help="open the app (the default when a file is given)")
+    o.add_argument("file", nargs="?")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # `cinegraph FILE` and `cinegraph` open the app
+    if not argv or (argv[0] not in ("render", "validate", "nodes", "open") and not argv[0].startswith("-")):
+        argv = ["open", *argv]
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "render":
+            return _render(args)
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "nodes":
+            return _nodes(args)
+        return _open(args)
+    except BadInput as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+
+
+# -- open ---------------------------------------------------------------------------------
+def _open(args) -> int:
+    try:
+        from studio.ui.app import run_app
+    except ImportError as exc:
+        raise BadInput([f"cinegraph: the desktop app cannot start here ({exc}); "
+                        f"use `cinegraph render WORKFLOW -o OUT` to render headless"]) from None
+    return run_app(args.file)
+
+
+# -- nodes --------------------------------------------------------------------------------
+def _nodes(args) -> int:
+    from studio.graph.registry import default_registry
+    reg = default_registry()
+    if args.json:
+        print(json.dumps(reg.schema(), indent=2))
+    elif args.markdown:
+        from studio.docs import nodes_markdown
+        sys.stdout.write(nodes_markdown(reg))
+    else:
+        for category, types in reg.categories().items():
+            print(category)
+            for t in types:
+                print(f"  {t.type_id:<16} {t.description}")
+    return EXIT_OK
+
+
+# -- validate -----------------------------------------------------------------------------
+def _load(path: str):
+    from studio.graph import workflow
+    try:
+        graph, _ = workflow.load(path)
+    except WorkflowError as exc:
+        raise BadInput([f"{exc.path}: {p}" for p in exc.problems]) from None
+    return graph
+
+
+def _problem_lines(path: str, problems: list[Problem]) -> list[str]:
+    return [f"{path}: {p}" for p in problems]
+
+
+def missing_media(graph, node_ids) -> list[Problem]:
+    """Every input file named by the given nodes that does not exist."""
+    problems = []
+    for nid in node_ids:
+        node = graph.nodes[nid]
+        if node.node_type is None:
+            continue
+        for spec in node.node_type.params:
+            value = node.params.get(spec.name)
+            if spec.kind == "path" and not spec.save and value and not os.path.isfile(value):
+                problems.append(Problem(f"{nid}.{spec.name}", f"file not found: {value}", nid, spec.name))
+            if spec.path_keys and isinstance(value, list):
+                for i, item in enumerate(value):
+                    for key in spec.path_keys:
+                        p = item.get(key) if isinstance(item, dict) else None
+                        if isinstance(p, str) and p and not os.path.isfile(p):
+                            problems.append(Problem(f"{nid}.{spec.name}[{i}].{key}", f"file not found: {p}",
+                                                    nid, spec.name))
+    return problems
+
+
+def _validate(args) -> int:
+    graph = _load(args.workflow)
+    problems = graph.validate() + missing_media(graph, list(graph.nodes))
+    if problems:
+        raise BadInput(_problem_lines(args.workflow, problems))
+    print(f"{args.workflow}: OK ({len(graph.nodes)} nodes, {len(graph.links)} links)")
+    return EXIT_OK
+
+
+# -- render -------------------------------------------------------------------------------
+def _parse_frames(text: str | None) -> tuple[int, int]:
+    if text is None:
+        return 0, -1
+    parts = text.split(":")
+    try:
+        if len(parts) != 2:
+            raise ValueError
+        a = int(parts[0]) if parts[0] else 0
+        b = int(parts[1]) if parts[1] else -1
+    except ValueError:
+        raise BadInput([f"--frames {text!r}: expected A:B, e.g. 0:47"]) from None
+    if a < 0 or (b != -1 and b < a):
+        raise BadInput([f"--frames {text!r}: expected 0 <= A <= B"])
+    return a, b
+
+
+def _pick_target(graph, node_id: str | None) -> str:
+    if node_id:
+        if node_id not in graph.nodes:
+            raise BadInput([f"--node {node_id!r}: no such node (nodes: {', '.join(graph.nodes)})"])
+        return node_id
+    writers = [n.id for n in graph.nodes.values() if n.type_id == "WriteVideo"]
+    if len(writers) == 1:
+        return writers[0]
+    if not writers:
+        raise BadInput(["the workflow has no WriteVideo node: name the node to render with --node ID"])
+    raise BadInput([f"the workflow has several WriteVideo nodes ({', '.join(writers)}): choose one with --node"])
+
+
+def _setup_writer(graph, target: str, args) -> str:
+    """Point a WriteVideo at OUT (adding one after the target when it is another node)."""
+    from studio.graph.commands import AddNode, Connect, SetParam
+    node = graph.nodes[target]
+    if node.type_id != "WriteVideo":
+        out_port = next((p for p in (node.node_type.outputs if node.node_type else ())
+                         if p.type in ("Clip", "Image")), None)
+        if out_port is None:
+            raise BadInput([f"--node {target!r}: {node.type_id} has no image or clip output to render"])
+        writer = graph.apply(AddNode("WriteVideo", node_id=graph.new_id("WriteVideo"))).node_id
+        graph.apply(Connect(target, out_port.name, writer, "clip"))
+        target = writer
+    out = os.path.abspath(args.output)
+    from studio.media.export import PRESETS, preset_for_path
+    if args.preset:
+        if args.preset not in PRESETS:
+            raise BadInput([f"--preset {args.preset!r}: expected one of {', '.join(PRESETS)}"])
+        preset = args.preset
+    else:
+        try:
+            preset = preset_for_path(out)
+        except StudioError as exc:
+            raise BadInput([f"-o {args.output}: {exc}"]) from None
+    first, last = _parse_frames(args.frames)
+    settings = {"path": out, "preset": preset, "first": first, "last": last}
+    if args.timecode is not None:
+        settings["timecode"] = args.timecode
+    if args.reel is not None:
+        settings["reel"] = args.reel
+    for name, value in settings.items():
+        try:
+            graph.apply(SetParam(target, name, value))
+        except StudioError as exc:
+            raise BadInput([f"{name}: {exc}"]) from None
+    if args.timecode:
+        from studio.media.timecode import parse_timecode, TimecodeError
+        try:
+            parse_timecode(args.timecode, 24)
+        except TimecodeError as exc:
+            raise BadInput([f"--timecode: {exc}"]) from None
+    parent = os.path.dirname(out) if "%" in os.path.basename(out) or os.path.splitext(out)[1] else out
+    try:
+        os.makedirs(parent or ".", exist_ok=True)
+    except OSError as exc:
+        raise BadInput([f"-o {args.output}: cannot create folder {parent}: {exc.strerror}"]) from None
+    return target
+
+
+class _ProgressBar:
+    """One line on stderr: overall node count, the running node and its progress."""
+
+    def __init__(self, stream=sys.stderr, enabled: bool = True):
+        self.stream, self.enabled = stream, enabled and stream.isatty() or enabled == "force"
+        self.total = 0
+        self.finished = 0
+        self.last = 0.0
+
+    def __call__(self, ev) -> None:
+        if ev.kind == "queued":
+            self.total += 1
+        elif ev.kind in ("done", "failed", "cancelled", "blocked") and ev.node_id:
+            self.finished += 1
+        if not self.enabled or not ev.node_id:
+            return
+        now = time.monotonic()
+        if ev.kind == "running" and now - self.last < 0.1:
+            return
+        self.last = now
+        frac = ev.progress if ev.kind == "running" else 1.0
+        width = 24
+        filled = int(width * frac)
+        msg = f"\r[{'#' * filled}{'.' * (width - filled)}] {int(frac * 100):3d}%  {ev.node_id} {ev.kind}" \
+              f"{': ' + ev.message if ev.message else ''}  ({self.finished}/{max(self.total, 1)} nodes)"
+        self.stream.write(msg[:119].ljust(119))
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _render(args) -> int:
+    from studio.executor import DeviceManager, Executor
+    graph = _load(args.workflow)
+    target = _setup_writer(graph, _pick_target(graph, args.node), args)
+    needed = graph.upstream([target])
+    problems = [p for p in graph.validate() if p.node_id in needed or p.node_id is None]
+    problems += missing_media(graph, needed)
+    if problems:
+        raise BadInput(_problem_lines(args.workflow, problems))
+    try:
+        devices = DeviceManager(args.device)
+        if args.device != "auto":
+            devices.kind()
+    except StudioError as exc:
+        raise BadInput([f"--device: {exc}"]) from None
+    executor = Executor(devices=devices)
+    bar = _ProgressBar(enabled=not args.quiet)
+    executor.subscribe(bar)
+    try:
+        result = executor.run(graph, [target])
+    except KeyboardInterrupt:
+        bar.close()
+        print("cancelled: no output written", file=sys.stderr)
+        return EXIT_CANCELLED
+    finally:
+        executor.shutdown()
+    bar.close()
+    if result.status == "cancelled":
+        print("cancelled: no output written", file=sys.stderr)
+        return EXIT_CANCELLED
+    if not result.ok:
+        for nid in result.failed or list(result.errors):
+            node = graph.nodes.get(nid)
+            label = f"{nid} ({node.type_id})" if node else nid or "executor"
+            print(f"error: node {label} failed: {result.errors[nid]}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"wrote {graph.nodes[target].params['path']} in {result.seconds:.1f} s", file=sys.stderr)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
