@@ -93,13 +93,36 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # -- open ---------------------------------------------------------------------------------
+def has_display() -> bool:
+    """Whether a window can be shown (a desktop session, or a Qt platform chosen explicitly)."""
+    if sys.platform in ("darwin", "win32") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _open(args) -> int:
-    try:
-        from studio.ui.app import run_app
-    except ImportError as exc:
-        raise BadInput([f"cinegraph: the desktop app cannot start here ({exc}); "
-                        f"use `cinegraph render WORKFLOW -o OUT` to render headless"]) from None
-    return run_app(args.file)
+    reason = None
+    if not has_display():
+        reason = "no display"
+    else:
+        try:
+            from studio.ui.app import run_app
+        except ImportError as exc:
+            reason = f"the desktop app is not available ({exc})"
+    if reason is None:
+        return run_app(args.file)
+    if not args.file:
+        raise BadInput([f"cinegraph: cannot open the app: {reason}; "
+                        f"use `cinegraph render WORKFLOW -o OUT` to render headless"])
+    # no window: render the workflow's WriteVideo output headless instead
+    graph = _load(args.file)
+    target = _pick_target(graph, None)
+    out = graph.nodes[target].params.get("path")
+    if not out:
+        raise BadInput([f"{args.file}: {target} has no output path; use `cinegraph render {args.file} -o OUT`"])
+    print(f"cinegraph: {reason}; rendering {args.file} headless to {out}", file=sys.stderr)
+    return _render(argparse.Namespace(workflow=args.file, output=out, node=target, frames=None, device="auto",
+                                      preset=None, timecode=None, reel=None, quiet=False))
 
 
 # -- nodes --------------------------------------------------------------------------------
@@ -242,35 +265,45 @@ def _setup_writer(graph, target: str, args) -> str:
 
 
 class _ProgressBar:
-    """One line on stderr: overall node count, the running node and its progress."""
+    """Progress on stderr: one updating line on a terminal, one line per finished node otherwise."""
 
-    def __init__(self, stream=sys.stderr, enabled: bool = True):
-        self.stream, self.enabled = stream, enabled and stream.isatty() or enabled == "force"
+    def __init__(self, stream=None, enabled: bool = True):
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.tty = self.stream.isatty()
         self.total = 0
         self.finished = 0
         self.last = 0.0
 
     def __call__(self, ev) -> None:
+        if not ev.node_id:
+            return
         if ev.kind == "queued":
             self.total += 1
-        elif ev.kind in ("done", "failed", "cancelled", "blocked") and ev.node_id:
+            return
+        final = ev.kind in ("done", "failed", "cancelled", "blocked", "cached")
+        if final and ev.kind != "cached":
             self.finished += 1
-        if not self.enabled or not ev.node_id:
+        if not self.enabled:
+            return
+        if not self.tty:
+            if final and ev.kind != "cached":
+                detail = f" in {ev.seconds:.2f} s" if ev.kind == "done" else f": {ev.message}" if ev.message else ""
+                self.stream.write(f"[{self.finished}/{max(self.total, 1)}] {ev.node_id} {ev.kind}{detail}\n")
             return
         now = time.monotonic()
         if ev.kind == "running" and now - self.last < 0.1:
             return
         self.last = now
         frac = ev.progress if ev.kind == "running" else 1.0
-        width = 24
-        filled = int(width * frac)
-        msg = f"\r[{'#' * filled}{'.' * (width - filled)}] {int(frac * 100):3d}%  {ev.node_id} {ev.kind}" \
-              f"{': ' + ev.message if ev.message else ''}  ({self.finished}/{max(self.total, 1)} nodes)"
-        self.stream.write(msg[:119].ljust(119))
+        filled = int(24 * frac)
+        line = (f"\r[{'#' * filled}{'.' * (24 - filled)}] {int(frac * 100):3d}%  {ev.node_id} {ev.kind}"
+                f"{': ' + ev.message if ev.message else ''}  ({self.finished}/{max(self.total, 1)} nodes)")
+        self.stream.write(line[:119].ljust(119))
         self.stream.flush()
 
     def close(self) -> None:
-        if self.enabled:
+        if self.enabled and self.tty:
             self.stream.write("\n")
             self.stream.flush()
 

@@ -21,7 +21,6 @@ A bypassed node passes, for each output, the value of its first input of the sam
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import queue
 import threading
@@ -109,11 +108,15 @@ def snapshot(graph: Graph, targets: Iterable[str]) -> list[_Step]:
     for t in targets:
         graph.node(t)
     needed = graph.upstream(targets)
+    incoming: dict[str, list] = {}
+    for link in graph.links:
+        if link.target in needed:
+            incoming.setdefault(link.target, []).append(link)
     steps = []
     for nid in graph.topological_order(needed):
         node = graph.nodes[nid]
         inputs = {}
-        for link in graph.links_to(nid):
+        for link in incoming.get(nid, ()):
             src = graph.nodes[link.source]
             op = src.output_port(link.output)
             ip = node.input_port(link.input)
@@ -130,10 +133,10 @@ def _key(step: _Step, input_keys: dict[str, str]) -> str:
             fp = t.fingerprint(step.params)
         except Exception as exc:  # a missing file: let evaluation report it
             fp = f"error:{exc}"
-    sig = [step.type_id, t.version if t else 0, step.bypass, step.params, fp,
-           sorted((name, input_keys.get(ref.source, ""), ref.output, ref.in_type) for name, ref in step.inputs.items())]
-    text = json.dumps(sig, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    # params keep their declaration order (defaults first, then updates), so repr is stable
+    sig = (step.type_id, t.version if t else 0, step.bypass, step.params, fp,
+           sorted((name, input_keys.get(ref.source, ""), ref.output, ref.in_type) for name, ref in step.inputs.items()))
+    return hashlib.blake2b(repr(sig).encode(), digest_size=16).hexdigest()
 
 
 class Executor:

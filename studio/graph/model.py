@@ -217,7 +217,11 @@ class Graph:
 
     def topological_order(self, subset: Iterable[str] | None = None) -> list[str]:
         """Node ids so that every node comes after its inputs; raises on a cycle."""
-        ids = list(self.nodes) if subset is None else [n for n in self.nodes if n in set(subset)]
+        if subset is None:
+            ids = list(self.nodes)
+        else:
+            wanted = set(subset)
+            ids = [n for n in self.nodes if n in wanted]
         idset = set(ids)
         deps: dict[str, set[str]] = {n: set() for n in ids}
         users: dict[str, list[str]] = {n: [] for n in ids}

@@ -108,7 +108,8 @@ def sorted_links(graph: Graph) -> list[Link]:
 
 def to_document(graph: Graph, base_dir: str | None = None, node_ids: list[str] | None = None) -> dict:
     """The whole workflow document, or a fragment holding ``node_ids`` and the links among them."""
-    ids = list(graph.nodes) if node_ids is None else [n for n in graph.nodes if n in set(node_ids)]
+    wanted = set(graph.nodes if node_ids is None else node_ids)
+    ids = [n for n in graph.nodes if n in wanted]
     idset = set(ids)
     doc: dict[str, Any] = {"format": FORMAT, "version": VERSION,
                            "nodes": [node_to_json(graph.nodes[n], base_dir) for n in ids],
