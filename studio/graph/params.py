@@ -62,6 +62,9 @@ class Param:
     def check(self, value: Any) -> list[tuple[str, str]]:
         """Every problem with ``value`` for this param; empty when it is acceptable."""
         k = self.kind
+        if self.animatable and isinstance(value, dict):
+            from studio.graph.animation import check_curve
+            return check_curve(value, self.min, self.max)
         if k in ("float", "int"):
             if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
                 return [("", f"expected a number, got {value!r}")]
@@ -89,7 +92,9 @@ class Param:
         return [("", f"unknown param kind {k!r}")]
 
     def normalise(self, value: Any) -> Any:
-        """The canonical form of an accepted value (ints for int params)."""
+        """The canonical form of an accepted value (ints for int params; curves as given)."""
+        if isinstance(value, dict):
+            return value
         if self.kind == "int":
             return int(value)
         if self.kind == "float":
