@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from studio.graph import Choice, Data, Float, Input, NodeType, Output
+from studio.graph.animation import as_curve_or_number
 from studio.motion.spec import CAMERA_AXES, EASINGS, CameraSpec, brushes_from_json, check_brushes
 
 _AXIS_HELP = {
@@ -21,7 +22,7 @@ def _motion_brush(ctx, *, image, brushes):
 
 
 def _camera(ctx, *, easing, **axes):
-    return {"camera": CameraSpec(easing=easing, **axes)}
+    return {"camera": CameraSpec(easing=easing, **{a: as_curve_or_number(v) for a, v in axes.items()})}
 
 
 NODES = [

@@ -17,7 +17,7 @@ ALLOWED = {
     "studio.graph": set(),
     "studio.executor": {"studio.graph"},
     "studio.media": set(),
-    "studio.motion": {"studio.media", "studio.executor"},
+    "studio.motion": {"studio.media", "studio.executor", "studio.graph"},
     "studio.generators": {"studio.motion", "studio.media", "studio.executor", "studio.graph"},
     "nodes": {"studio.graph", "studio.motion", "studio.generators", "studio.media", "studio.executor", "nodes"},
     "studio.cli": {"studio.graph", "studio.executor", "studio.media", "studio.motion", "studio.generators", "nodes",

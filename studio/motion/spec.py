@@ -22,6 +22,10 @@ Units of the -10..10 brush values (Runway's Multi Motion Brush model):
 A ``trajectory`` (at least two points) moves the region's centre along that path over the
 whole clip, with ``easing``; horizontal/vertical motion is then added on top.
 
+Any of these values may be animated (a :class:`studio.graph.animation.Curve`, or its JSON
+``{"keys": [...]}``): a brush value is then the value in force at each frame, a camera axis
+the camera's position on that axis at each frame (easing does not apply).
+
 Camera values (-10..10) describe the whole move over the clip, shaped by ``easing``:
 pan and tilt rotate the camera by 2 degrees per unit (pan positive turns right, tilt
 positive looks up), roll by 3 degrees per unit (positive clockwise), zoom changes the focal
@@ -84,8 +88,8 @@ class Brush:
 
     @property
     def is_still(self) -> bool:
-        return (self.horizontal == 0 and self.vertical == 0 and self.proximity == 0
-                and self.ambient == 0 and len(self.trajectory) < 2)
+        return (_zero(self.horizontal) and _zero(self.vertical) and _zero(self.proximity)
+                and _zero(self.ambient) and len(self.trajectory) < 2)
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,15 @@ class CameraSpec:
 
     @property
     def is_still(self) -> bool:
-        return all(getattr(self, a) == 0 for a in CAMERA_AXES)
+        return all(_zero(getattr(self, a)) for a in CAMERA_AXES)
+
+
+def _zero(value) -> bool:
+    """A value that never moves anything: 0, or a curve whose keys are all 0."""
+    keys = getattr(value, "keys", None)
+    if isinstance(keys, tuple):
+        return all(k.value == 0 for k in keys)
+    return value == 0
 
 
 # --------------------------------------------------------------------------------------
@@ -150,7 +162,10 @@ def check_brushes(value: object) -> list[tuple[str, str]]:
             continue
         for key in ("horizontal", "vertical", "proximity", "ambient"):
             v = brush.get(key, 0.0)
-            if not _num(v):
+            if isinstance(v, dict):   # an animated value: {"keys": [...]}
+                from studio.graph.animation import check_curve
+                problems.extend((f"{bp}.{key}{where}", msg) for where, msg in check_curve(v, *VALUE_RANGE))
+            elif not _num(v):
                 problems.append((f"{bp}.{key}", f"expected a number, got {v!r}"))
             elif not VALUE_RANGE[0] <= v <= VALUE_RANGE[1]:
                 problems.append((f"{bp}.{key}", f"{v} is outside -10..10"))
@@ -192,10 +207,13 @@ def brushes_from_json(value: list[dict]) -> MotionSpec:
                   radius=float(s.get("radius", 0.03)), softness=float(s.get("softness", 0.5)),
                   erase=bool(s.get("erase", False)))
             for s in b.get("shapes", []))
+        from studio.graph.animation import as_curve_or_number
         brushes.append(Brush(
             name=b.get("name", f"Brush {i + 1}"), shapes=shapes,
-            horizontal=float(b.get("horizontal", 0.0)), vertical=float(b.get("vertical", 0.0)),
-            proximity=float(b.get("proximity", 0.0)), ambient=float(b.get("ambient", 0.0)),
+            horizontal=as_curve_or_number(b.get("horizontal", 0.0)),
+            vertical=as_curve_or_number(b.get("vertical", 0.0)),
+            proximity=as_curve_or_number(b.get("proximity", 0.0)),
+            ambient=as_curve_or_number(b.get("ambient", 0.0)),
             trajectory=tuple((float(x), float(y)) for x, y in b.get("trajectory", []) or []),
             easing=b.get("easing", "ease_in_out"), color=b.get("color", BRUSH_COLOURS[i % len(BRUSH_COLOURS)])))
     return MotionSpec(tuple(brushes))
