@@ -89,9 +89,15 @@ def stall_during_render(app, registry, has_flow: bool) -> dict:
     g = win.graph
     if has_flow:
         img = g.add("LoadImage", pos=(0, 0), path=os.path.join(ROOT, "resources", "samples", "kodim03.png"))
-        target = g.add("FlowGenerator", pos=(300, 0), frames=48)
+        brush = [{"name": "clouds", "horizontal": -3.0, "ambient": 5.0,
+                  "shapes": [{"kind": "polygon", "points": [[0.4, -0.05], [1.05, -0.05], [1.05, 0.5], [0.5, 0.3]]}]}]
+        mb = g.add("MotionBrush", pos=(0, 150), brushes=brush)
+        cam = g.add("CameraMove", pos=(0, 300), zoom=3.0, pan=1.0)
+        target = g.add("FlowGenerator", pos=(300, 0), frames=96, width=1920, height=1080)
         g.connect(img, "image", target, "image")
-        what = "LoadImage -> FlowGenerator (48 frames)"
+        g.connect(mb, "motion", target, "motion")
+        g.connect(cam, "camera", target, "camera")
+        what = "LoadImage + MotionBrush + CameraMove -> FlowGenerator (96 frames at 1920x1080)"
     else:
         target = g.add("BenchHeavy", pos=(0, 0), frames=48, size=1920)
         what = "numpy stand-in (48 frames of 1920x1080)"
