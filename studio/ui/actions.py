@@ -123,7 +123,7 @@ def build(win) -> None:
                   win.zoom_reset_action])
     m.addSeparator()
     m.addAction(win.minimap_action)
-    for dock in (win.library_dock, win.inspector_dock, win.viewer_dock):
+    for dock in (win.library_dock, win.inspector_dock, win.viewer_dock, win.curves_dock, win.keyframes_dock):
         m.addAction(dock.toggleViewAction())
     m = menu.addMenu("&Run")
     m.addActions([win.run_action, win.stop_action, win.auto_run_action])
@@ -201,7 +201,12 @@ def _show_help(win) -> None:
     rows = [("Tab", "add a node (search)"), ("drag from a port", "connect; drop on empty canvas to add a node"),
             ("A / F", "frame all / frame selected"), ("D", "bypass"), ("Ctrl+D", "duplicate"),
             ("Delete", "delete"), ("middle-drag, Space+drag", "pan"), ("wheel", "zoom at the cursor"),
-            ("Ctrl+Enter", "run the viewed node"), ("Ctrl+.", "stop")]
+            ("Ctrl+Enter", "run the viewed node"), ("Ctrl+.", "stop"),
+            ("double-click a node", "open its editor (motion brushes, keyframes, curves)"),
+            ("K (inspector, curves)", "set a key at the current frame"),
+            ("B / E / T / G", "brush editor: paint / erase / trajectory / auto-select"),
+            ("[ / ]", "brush editor: smaller / larger brush"),
+            ("F (curves, brush editor)", "fit the view")]
     text = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in rows)
     box = QMessageBox(QMessageBox.Information, "Keyboard and mouse", f"<table>{text}</table>", parent=win)
     box.setInformativeText("See docs/app.md for the full guide.")

@@ -6,7 +6,8 @@ changes the graph goes through :meth:`push` (the undo stack); views follow the g
 events through the :class:`~studio.ui.bridge.GraphBridge`.  File operations (New, Open, Save,
 Revert, autosave and recovery) are in :mod:`studio.ui.window_files`, actions and menus in
 :mod:`studio.ui.actions`, canvas commands (copy, paste, delete...) in
-:mod:`studio.ui.window_edit`.
+:mod:`studio.ui.window_edit`, the filmmaker editors (motion brushes, curves, keyframes,
+camera overlay) and the current frame in :mod:`studio.ui.window_editors`.
 
 Arguments for tests: ``registry`` (a test node library), ``executor`` (shared or slow),
 ``prompts`` (answers instead of modal dialogs), ``autosave_ms`` (the autosave interval).
@@ -21,7 +22,7 @@ from PySide6.QtGui import QPixmapCache
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QProgressBar, QUndoView
 
 from studio.graph.model import Graph
-from studio.ui import actions, theme, window_edit, window_files
+from studio.ui import actions, theme, window_edit, window_editors, window_files
 from studio.ui.bridge import GraphBridge
 from studio.ui.canvas.minimap import Minimap
 from studio.ui.canvas.scene import GraphScene
@@ -38,7 +39,7 @@ APP_NAME = "Cinegraph Studio"
 _open_windows: list = []
 
 
-class MainWindow(window_files.FilesMixin, window_edit.EditMixin, QMainWindow):
+class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.EditorsMixin, QMainWindow):
     def __init__(self, registry=None, executor=None, prompts: Prompts | None = None,
                  autosave_ms: int = AUTOSAVE_MS, graph: Graph | None = None):
         super().__init__()
@@ -90,6 +91,7 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, QMainWindow):
         self.resizeDocks([self.viewer_dock], [300], Qt.Vertical)
         # runs
         self.runs = RunController(executor, self.frames, self)
+        self._build_editors()
         # status bar
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -167,9 +169,11 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, QMainWindow):
         self.inspector.set_graph(self.graph, self.bridge)
         self.runs.set_graph(self.graph, self.bridge)
         self.bridge.nodeRemoved.connect(self._node_removed)
+        self._attach_editors()
 
     def set_graph(self, graph: Graph, path: str | None, keep_recovery: bool = False) -> None:
         """Show ``graph`` (saved at ``path``, or untitled) with an empty undo history."""
+        self._detach_editors()
         self.bridge.detach()
         self.bridge.deleteLater()
         self.graph = graph
@@ -182,6 +186,8 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, QMainWindow):
         self.inspector.set_graph(graph, self.bridge)
         self.runs.set_graph(graph, self.bridge)
         self.bridge.nodeRemoved.connect(self._node_removed)
+        self._camera_still = None
+        self._attach_editors()
         self.viewer.clear("Select a node and press Run (Ctrl+Enter) to see its output.")
         self.autosave.set_project(self.path, keep=keep_recovery)
         self.view.frame_all()
@@ -221,6 +227,7 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, QMainWindow):
     def _selection_changed(self) -> None:
         ids = self.scene.selected_node_ids()
         self.inspector.show_node(ids[0] if len(ids) == 1 else None)
+        self._editors_follow_selection(ids[0] if len(ids) == 1 else None)
         if len(ids) == 1:
             self.set_viewed(ids[0])
 
@@ -235,6 +242,8 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, QMainWindow):
         self._refresh_viewer()
 
     def _refresh_viewer(self) -> None:
+        if self.viewed and self.show_camera(self.viewed):
+            return
         target = self.runs.display_target(self.viewed)
         if target is None:
             hint = "This node has nothing to show yet: connect its input." if self.viewed else \
@@ -303,6 +312,7 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, QMainWindow):
         self.runs.detach()
         self.bridge.detach()
         self.viewer.timer.stop()
+        self._shutdown_editors()
         self.frames.stop()
         if self._own_executor:
             import threading

@@ -103,13 +103,16 @@ class RunController(QObject):
     def running(self) -> bool:
         return any(not h.done for h in self.handles.values())
 
-    def run(self, targets: list[str]) -> object | None:
-        """Submit ``targets``; returns the RunHandle (None if the graph cannot run)."""
+    def run(self, targets: list[str], cancel_previous: bool = True) -> object | None:
+        """Submit ``targets``; returns the RunHandle (None if the graph cannot run).
+
+        ``cancel_previous=False`` queues behind a running render instead of stopping it (an
+        editor fetching its source frame must not cancel the user's render)."""
         targets = [t for t in targets if self.graph is not None and t in self.graph.nodes]
         if not targets:
             return None
         try:
-            handle = self.executor.submit(self.graph, targets, cancel_previous=True)
+            handle = self.executor.submit(self.graph, targets, cancel_previous=cancel_previous)
         except StudioError as exc:
             self.progressText.emit(f"Cannot run: {exc}", -1.0)
             return None

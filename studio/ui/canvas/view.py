@@ -46,6 +46,7 @@ class GraphView(DropsMixin, QGraphicsView):
     openRequested = Signal(str)     # a .cgraph file was dropped
     nodesCreated = Signal(list)     # ids of nodes made by a gesture (selected afterwards)
     viewChanged = Signal()          # pan or zoom (minimap)
+    nodeDoubleClicked = Signal(str)  # open the node's editor (motion brushes, keyframes, curves)
 
     def __init__(self, scene, push: Callable, registry, parent=None):
         super().__init__(scene, parent)
@@ -337,6 +338,11 @@ class GraphView(DropsMixin, QGraphicsView):
         backdrop = self._backdrop_at(pos)
         if backdrop is not None and backdrop.in_title(self.mapToScene(pos)):
             self.rename_backdrop(backdrop.backdrop_id)
+            return
+        node = self._node_at(pos)
+        if node is not None and event.button() == Qt.LeftButton:
+            self.nodeDoubleClicked.emit(node.node_id)
+            event.accept()
             return
         super().mouseDoubleClickEvent(event)
 
