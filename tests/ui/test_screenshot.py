@@ -14,16 +14,17 @@ SHOT = "/tmp/cinegraph_main.png"
 
 
 def test_main_window_screenshot_of_animate_still(make_window, qtbot, tmp_path):
-    win = make_window()
+    from studio.graph import default_registry
+    win = make_window(registry=default_registry())      # what a filmmaker sees: the real library
     win.resize(1600, 1000)
     qtbot.wait(50)
     assert win.open_file(str(EXAMPLES / "animate_still.cgraph"))
-    win.scene.select_nodes(["LoadImage1"])
+    win.scene.select_nodes(["FlowGenerator1"])
     win.run_viewed()
-    qtbot.waitUntil(lambda: not win.runs.running, timeout=10000)
-    if win.runs.states.get("LoadImage1") == "done":
-        qtbot.waitUntil(lambda: win.scene.nodes["LoadImage1"].thumbnail is not None, timeout=5000)
-        qtbot.waitUntil(lambda: win.viewer.canvas.image is not None, timeout=5000)
+    qtbot.waitUntil(lambda: not win.runs.running, timeout=60000)
+    assert win.runs.states.get("FlowGenerator1") == "done"
+    qtbot.waitUntil(lambda: win.scene.nodes["FlowGenerator1"].thumbnail is not None, timeout=5000)
+    qtbot.waitUntil(lambda: win.viewer.canvas.image is not None, timeout=5000)
     win.view.frame_all()
     qtbot.wait(50)
     visible = win.view.mapToScene(win.view.viewport().rect()).boundingRect()
