@@ -1,0 +1,286 @@
+"""The flow engine: speed, memory, motion accuracy and interpolation quality.
+
+Sections (each a function; ``main()`` runs them all and prints the figures):
+
+* :func:`bench_speed` -- 1080p animate-still frames/s (one translating brush plus one with
+  ambient motion; the same with a camera move), also as a ratio to one ``cv2.remap`` pass over
+  the same 1080p frame timed in the same run; 1080p keyframe in-betweens/s after the one-time
+  flow of the pair (and that flow's time); Retime 24 -> 60 fps at 1080p frames/s after flows.
+* :func:`bench_memory` -- peak RSS while streaming a long 1080p animate-still render one frame
+  at a time (the peak must not grow with the length; goal < 2 GB for 10 minutes at 24 fps).
+* :func:`bench_accuracy` -- a real photo rendered with a known translating brush; the flow
+  between frame 0 and frame t of the result is estimated with Farneback (an estimator the
+  engine does not use) and compared with :func:`studio.motion.fields.dense_flow`: mean
+  endpoint error inside the brushed region (eroded) and in static regions away from the
+  region's path.
+* :func:`bench_quality` -- every other frame of real footage dropped and rebuilt at t = 0.5:
+  PSNR against the true frames for ours (:class:`Interpolator`), a crossfade and
+  :func:`naive_interpolate` (same flows, no occlusion handling).
+
+Run: ``python -m benchmarks.bench_flow [speed|memory|accuracy|quality ...]``.  Not part of
+the test suite.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "resources" / "samples"
+MEDIA = Path("/work/shared/media")
+HD = (1920, 1080)
+
+
+def _photo(name: str = "kodim03.png", size: tuple[int, int] | None = None) -> np.ndarray:
+    img = cv2.cvtColor(cv2.imread(str(SAMPLES / name)), cv2.COLOR_BGR2RGB)
+    if size is not None:
+        from studio.motion.interpolate import conform
+        img = conform(img, size)
+    return img
+
+
+def _video(path: Path) -> list[np.ndarray]:
+    import imageio_ffmpeg
+    gen = imageio_ffmpeg.read_frames(str(path))
+    meta = next(gen)
+    w, h = meta["size"]
+    return [np.frombuffer(f, np.uint8).reshape(h, w, 3).copy() for f in gen]
+
+
+def _footage(name: str) -> list[np.ndarray]:
+    for base in (MEDIA, SAMPLES):
+        if (base / name).exists():
+            return _video(base / name)
+    raise FileNotFoundError(name)
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _best(fn, repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _square(x0, y0, x1, y1, softness=0.5, **values):
+    from studio.motion.spec import Brush, Shape
+    shape = Shape("polygon", ((x0, y0), (x1, y0), (x1, y1), (x0, y1)), softness=softness)
+    return Brush(shapes=(shape,), **values)
+
+
+def _still_clip(image, motion=None, camera=None, frames=48, fps=24):
+    from studio.executor import EvalContext
+    from studio.generators import get_engine
+    from studio.generators.request import GenerationRequest
+    req = GenerationRequest(image=image, motion=motion, camera=camera, frames=frames, fps=Fraction(fps))
+    return get_engine("flow").generate(req, EvalContext())
+
+
+def _scenes():
+    from studio.motion.spec import CameraSpec, MotionSpec
+    motion = MotionSpec((_square(0.1, 0.2, 0.45, 0.7, horizontal=3.0, vertical=1.0),
+                         _square(0.55, 0.1, 0.95, 0.5, ambient=5.0)))
+    return {"translate + ambient brush": (motion, None),
+            "same + camera move": (motion, CameraSpec(zoom=3.0, pan=1.0))}
+
+
+# -- (a) speed --------------------------------------------------------------------------
+def bench_speed() -> dict:
+    out = {}
+    image = _photo(size=HD)
+    h, w = image.shape[:2]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    mx, my = gx + 3.3, gy + 1.7
+    remap_s = _best(lambda: [cv2.remap(image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+                             for _ in range(20)]) / 20
+    out["remap_ms"] = remap_s * 1e3
+    print(f"  one cv2.remap pass, 1080p RGB uint8 (float maps): {remap_s * 1e3:.2f} ms "
+          f"({1 / remap_s:.0f} frames/s)")
+    for label, (motion, camera) in _scenes().items():
+        clip = _still_clip(image, motion, camera)
+        clip.frame(1)   # warm
+        n = len(clip) - 1
+        secs = _best(lambda: [clip.frame(i) for i in range(1, n + 1)], 2) / n
+        out[f"still {label}"] = 1 / secs
+        print(f"  animate still 1080p, {label}: {1 / secs:.1f} frames/s ({secs * 1e3:.1f} ms/frame, "
+              f"{secs / remap_s:.1f}x one remap)")
+    from studio.motion.interpolate import Interpolator
+    frames = _footage("realshort.mp4")
+    i0, i1 = cv2.resize(frames[10], HD, interpolation=cv2.INTER_CUBIC), cv2.resize(frames[12], HD,
+                                                                                    interpolation=cv2.INTER_CUBIC)
+    it = Interpolator(i0, i1)
+    t0 = time.perf_counter()
+    it.flow
+    flow_s = time.perf_counter() - t0
+    ts = np.linspace(0.05, 0.95, 19)
+    secs = _best(lambda: [it.frame(float(t)) for t in ts], 2) / len(ts)
+    out["interp_fps"], out["pair_flow_ms"] = 1 / secs, flow_s * 1e3
+    print(f"  keyframe in-between 1080p: {1 / secs:.1f} frames/s ({secs * 1e3:.1f} ms/frame) after the "
+          f"one-time pair flow ({flow_s * 1e3:.0f} ms per pair)")
+    steps = _pair_flow_steps(i0, i1)
+    out["pair_flow_longest_step_ms"] = steps
+    print(f"  pair_flow longest uninterruptible step at 1080p: {steps:.0f} ms")
+    from studio.media.clip import Clip
+    from studio.motion.retime import retime
+    src = Clip(np.stack([cv2.resize(f, HD, interpolation=cv2.INTER_CUBIC) for f in frames[:9]]), 24)
+    rt = retime(src, 1.0, "60")
+    source = rt._frames
+    flow_total, t_all = 0.0, time.perf_counter()
+    for k in range(len(rt)):
+        i, t = source._split(k)
+        if t:
+            t0 = time.perf_counter()
+            source._pair(i).flow
+            flow_total += time.perf_counter() - t0
+        rt.frame(k)
+    total = time.perf_counter() - t_all
+    out["retime_fps_after_flows"] = len(rt) / (total - flow_total)
+    print(f"  retime 24 -> 60 fps, 1080p: {len(rt) / (total - flow_total):.1f} output frames/s after flows "
+          f"({len(rt) / total:.1f} frames/s including the {len(src) - 1} pair flows; {len(rt)} frames "
+          f"from {len(src)})")
+    return out
+
+
+def _pair_flow_steps(i0, i1) -> float:
+    """The longest gap between cancellation checks of one pair_flow at this size, in ms."""
+    from studio.motion.interpolate import pair_flow
+    stamps = [time.perf_counter()]
+    pair_flow(i0, i1, check=lambda: stamps.append(time.perf_counter()))
+    stamps.append(time.perf_counter())
+    return max(np.diff(stamps)) * 1e3
+
+
+# -- (b) memory -------------------------------------------------------------------------
+def bench_memory(frames: int = 600) -> dict:
+    image = _photo(size=HD)
+    motion, camera = _scenes()["same + camera move"]
+    base = _rss_mb()
+    clip = _still_clip(image, motion, camera, frames=frames)
+    marks = {}
+    t0 = time.perf_counter()
+    for i, frame in enumerate(clip.iter_frames()):
+        frame.sum(dtype=np.uint64) if i % 100 == 0 else None
+        if i + 1 in (50, frames // 2, frames):
+            marks[i + 1] = _rss_mb()
+    secs = time.perf_counter() - t0
+    peak = _rss_mb()
+    ten_min = 24 * 600
+    print(f"  streaming {frames} frames of 1080p (2 brushes + camera): {frames / secs:.1f} frames/s; "
+          f"peak RSS {peak:.0f} MB (process before: {base:.0f} MB); RSS after "
+          + ", ".join(f"{k} frames {v:.0f} MB" for k, v in marks.items()))
+    growth = marks[frames] - marks[50]
+    print(f"  RSS growth from frame 50 to {frames}: {growth:.0f} MB -> 10 min at 24 fps ({ten_min} frames) "
+          f"extrapolated peak {peak + growth * (ten_min - frames) / max(frames - 50, 1):.0f} MB; "
+          f"time {ten_min / (frames / secs) / 60:.1f} min")
+    return {"peak_mb": peak, "growth_mb": growth}
+
+
+# -- (c) accuracy -----------------------------------------------------------------------
+def bench_accuracy(names: tuple[str, ...] = ("coffee.png", "kodim03.png"), t: int = 12) -> dict:
+    return {name: _accuracy(name, t) for name in names}
+
+
+def _accuracy(name: str, t: int) -> dict:
+    from studio.motion.fields import dense_flow
+    from studio.motion.masks import rasterize_brush
+    from studio.motion.spec import MotionSpec
+    image = _photo(name)
+    h, w = image.shape[:2]
+    brush = _square(0.3, 0.3, 0.6, 0.65, softness=0.3, horizontal=4.0, vertical=-2.0)
+    spec = MotionSpec((brush,))
+    frames, fps = 24, 24
+    clip = _still_clip(image, spec, None, frames=frames, fps=fps)
+    f0, ft = clip.frame(0), clip.frame(t)
+    g0, gt = cv2.cvtColor(f0, cv2.COLOR_RGB2GRAY), cv2.cvtColor(ft, cv2.COLOR_RGB2GRAY)
+    est = cv2.calcOpticalFlowFarneback(g0, gt, None, 0.5, 4, 15, 5, 5, 1.1, 0)
+    truth = dense_flow(spec, None, (w, h), t, frames, fps)
+    epe = np.hypot(*(est - truth).transpose(2, 0, 1))
+    mask = rasterize_brush(brush, (w, h))
+    k = int(0.04 * h)
+    inside = cv2.erode((mask > 0.999).astype(np.uint8), np.ones((2 * k + 1, 2 * k + 1), np.uint8)) > 0
+    # the region's path from frame 0 to t (its support swept along the motion), dilated
+    shift = truth[mask > 0.999].mean(axis=0)
+    sweep = np.zeros((h, w), np.uint8)
+    for s in np.linspace(0, 1, 17):
+        m = np.float32([[1, 0, shift[0] * s], [0, 1, shift[1] * s]])
+        sweep |= cv2.warpAffine((mask > 1e-3).astype(np.uint8), m, (w, h))
+    static = cv2.dilate(sweep, np.ones((2 * k + 1, 2 * k + 1), np.uint8)) == 0
+    border = np.zeros((h, w), bool)
+    border[k:h - k, k:w - k] = True
+    static &= border
+    # Farneback cannot measure motion where there is no texture (aperture problem): also report
+    # the pixels whose structure tensor's smaller eigenvalue is in the upper half
+    eig = cv2.cornerMinEigenVal(g0, 7)
+    textured = eig > np.median(eig)
+    a, b = float(epe[inside].mean()), float(epe[static].mean())
+    am, at = float(np.median(epe[inside])), float(epe[inside & textured].mean())
+    # the estimator's own floor: the same photo shifted by the same amount with cv2.warpAffine
+    ref = cv2.warpAffine(g0, np.float32([[1, 0, shift[0]], [0, 1, shift[1]]]), (w, h), flags=cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REFLECT_101)
+    est_ref = cv2.calcOpticalFlowFarneback(g0, ref, None, 0.5, 4, 15, 5, 5, 1.1, 0)
+    floor = float(np.hypot(*(est_ref - shift.astype(np.float32)).transpose(2, 0, 1))[inside].mean())
+    print(f"  {name} {w}x{h}, brush moving ({shift[0]:.1f}, {shift[1]:.1f}) px by frame {t}: Farneback vs "
+          f"dense_flow endpoint error inside the brushed region (eroded {k} px, {inside.sum()} px): mean "
+          f"{a:.3f} px, median {am:.3f} px, mean on textured pixels {at:.3f} px (Farneback on the same photo "
+          f"shifted rigidly by warpAffine: mean {floor:.3f} px there); static regions ({static.sum()} px): "
+          f"mean {b:.3f} px")
+    return {"epe_brushed": a, "epe_brushed_median": am, "epe_brushed_textured": at, "estimator_floor": floor,
+            "epe_static": b}
+
+
+# -- (d) interpolation quality -----------------------------------------------------------
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return 10 * np.log10(255.0 ** 2 / max(mse, 1e-10))
+
+
+def bench_quality() -> dict:
+    from studio.motion.interpolate import Interpolator, crossfade, naive_interpolate
+    out = {}
+    for name in ("realshort.mp4", "newtonscradle.gif"):
+        frames = _footage(name)
+        # ffmpeg reads the GIF at a constant rate, repeating frames: keep distinct frames only
+        frames = [f for i, f in enumerate(frames) if i == 0 or not np.array_equal(f, frames[i - 1])]
+        scores = {"ours": [], "crossfade": [], "naive": []}
+        for i in range(0, len(frames) - 2, 2):
+            a, truth, b = frames[i], frames[i + 1], frames[i + 2]
+            it = Interpolator(a, b)
+            scores["ours"].append(_psnr(it.frame(0.5), truth))
+            scores["crossfade"].append(_psnr(crossfade(a, b, 0.5), truth))
+            scores["naive"].append(_psnr(naive_interpolate(a, b, 0.5, it.flow), truth))
+        m = {k: float(np.mean(v)) for k, v in scores.items()}
+        out[name] = m
+        print(f"  {name} ({len(scores['ours'])} rebuilt frames): PSNR ours {m['ours']:.2f} dB, crossfade "
+              f"{m['crossfade']:.2f} dB, naive {m['naive']:.2f} dB -> +{m['ours'] - m['crossfade']:.2f} dB over "
+              f"crossfade, {m['ours'] - m['naive']:+.2f} dB over naive")
+    return out
+
+
+SECTIONS = {"speed": bench_speed, "memory": bench_memory, "accuracy": bench_accuracy, "quality": bench_quality}
+
+
+def main(argv: list[str] | None = None) -> None:
+    names = argv or list(SECTIONS)
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, python {platform.python_version()}, "
+          f"opencv {cv2.__version__}, cv2 threads {cv2.getNumThreads()}")
+    for n in names:
+        print(f"[{n}]")
+        SECTIONS[n]()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

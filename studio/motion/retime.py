@@ -1,0 +1,165 @@
+"""Optical-flow retiming: slow motion, speed ramps and frame-rate conversion.
+
+Definitions.  The input clip has ``n`` frames at ``src_fps``; the output runs at ``out_fps``.
+``speed`` is the playback speed relative to real time: 1 plays the footage at its own pace
+(a pure frame-rate conversion when ``out_fps != src_fps``), 0.5 is half-speed slow motion
+(every second of footage lasts two seconds), 2 is double speed.  It may be animated: a
+:class:`~studio.graph.animation.Curve` is evaluated at *output* frame numbers.
+
+Output frame ``k`` shows source position ``p(k)`` (in source frames)::
+
+    p(0) = 0,    p(k + 1) = p(k) + speed(k) * src_fps / out_fps
+
+and the output has as many frames as there are ``k`` with ``p(k) <= n - 1`` (the last source
+frame is never extrapolated past).  A position within ``POSITION_EPS`` of an integer returns
+that source frame exactly (bit for bit); a fractional position ``i + t`` is an in-between of
+source frames ``i`` and ``i + 1`` made by :class:`studio.motion.interpolate.Interpolator`
+(bidirectional flow with occlusion handling).  The flows of a pair are computed once, on the
+first in-between that needs them; the interpolators of the last :data:`PAIR_CACHE` pairs are
+kept (thread safe), so a sequential render computes each pair's flow once.
+
+Alpha, when the clip has it, is blended linearly between the two source frames (no flow).
+Audio is kept only for a constant speed of exactly 1 (a pure frame-rate conversion, where
+the duration does not change); any other speed drops it, because resampling audio to a new
+speed (and pitch) is not done here.  The start timecode is converted to the new rate
+(``round(start * out_fps / src_fps)``, the same moment in time).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from fractions import Fraction
+
+import numpy as np
+
+from studio.errors import MediaError
+from studio.graph.animation import Curve
+from studio.media.clip import Clip, FrameSource
+from studio.media.timecode import parse_rate
+from studio.motion.interpolate import Interpolator
+
+#: speed limits (the node's param range)
+MIN_SPEED, MAX_SPEED = 0.05, 10.0
+#: a position this close to an integer shows that source frame exactly
+POSITION_EPS = 1e-6
+#: how many key pairs' interpolators (with their flows) stay cached
+PAIR_CACHE = 3
+#: the most output frames a retime may produce (guards absurd ramps)
+MAX_OUTPUT_FRAMES = 10_000_000
+
+
+def _speed_at(speed: float | Curve, k: int) -> float:
+    return float(speed.at(k)) if isinstance(speed, Curve) else float(speed)
+
+
+def check_speed(speed: float | Curve) -> None:
+    """A MediaError naming the problem when ``speed`` (or any key of its curve) is out of range."""
+    values = [k.value for k in speed.keys] if isinstance(speed, Curve) else [speed]
+    for v in values:
+        if not isinstance(v, (int, float)) or not math.isfinite(v) or not MIN_SPEED <= v <= MAX_SPEED:
+            raise MediaError(f"retime speed must be between {MIN_SPEED} and {MAX_SPEED} "
+                             f"(0.5 = half-speed slow motion), got {v!r}")
+
+
+def positions(n_src: int, speed: float | Curve, src_fps: Fraction, out_fps: Fraction) -> np.ndarray:
+    """Source positions ``p(k)`` of every output frame (float64, see the module docstring)."""
+    if n_src < 1:
+        raise MediaError("retime needs a clip with at least one frame")
+    check_speed(speed)
+    ratio = Fraction(src_fps) / Fraction(out_fps)
+    last = n_src - 1
+    if not isinstance(speed, Curve):
+        # constant speed: exact rational steps, so integer positions land exactly
+        step = Fraction(speed).limit_denominator(1 << 20) * ratio
+        count = int(math.floor(last / step)) + 1
+        if count > MAX_OUTPUT_FRAMES:
+            raise MediaError(f"retime would make {count} frames (more than {MAX_OUTPUT_FRAMES}); raise the speed")
+        k = np.arange(count, dtype=np.float64)
+        return k * (step.numerator / step.denominator)
+    r = float(ratio)
+    out = [0.0]
+    p = 0.0
+    while True:
+        p += _speed_at(speed, len(out) - 1) * r
+        near = round(p)
+        if abs(p - near) < POSITION_EPS:
+            p = float(near)
+        if p > last + POSITION_EPS:
+            break
+        out.append(p)
+        if len(out) > MAX_OUTPUT_FRAMES:
+            raise MediaError(f"retime would make more than {MAX_OUTPUT_FRAMES} frames; raise the speed")
+    return np.asarray(out, np.float64)
+
+
+class RetimeSource(FrameSource):
+    """Streaming frames of a retimed clip (any order, any thread)."""
+
+    def __init__(self, clip: Clip, pos: np.ndarray, check: Callable[[], None] | None = None, alpha: bool = False):
+        self._clip = clip
+        self._pos = pos
+        self._check = check
+        self._alpha = alpha
+        self.length, self.height, self.width = len(pos), clip.height, clip.width
+        self.channels = 1 if alpha else 3
+        self._pairs: OrderedDict[int, Interpolator] = OrderedDict()
+        self._lock = threading.Lock()
+        self.held_bytes = clip.nbytes
+
+    def _split(self, index: int) -> tuple[int, float]:
+        if not 0 <= index < self.length:
+            raise IndexError(f"frame {index} outside 0..{self.length - 1}")
+        p = float(self._pos[index])
+        i = int(math.floor(p + POSITION_EPS))
+        t = p - i
+        if t < POSITION_EPS or i >= len(self._clip) - 1:
+            return min(i, len(self._clip) - 1), 0.0
+        return i, t
+
+    def _pair(self, i: int) -> Interpolator:
+        with self._lock:
+            it = self._pairs.get(i)
+            if it is not None:
+                self._pairs.move_to_end(i)
+                return it
+            it = Interpolator(np.ascontiguousarray(self._clip.frame(i)),
+                              np.ascontiguousarray(self._clip.frame(i + 1)), self._check)
+            self._pairs[i] = it
+            while len(self._pairs) > PAIR_CACHE:
+                self._pairs.popitem(last=False)
+            return it
+
+    def get(self, index: int) -> np.ndarray:
+        i, t = self._split(index)
+        if self._alpha:
+            a0 = self._clip.alpha_frame(i)
+            if t == 0.0:
+                return a0
+            a1 = self._clip.alpha_frame(i + 1)
+            return (a0.astype(np.float32) * (1.0 - t) + a1.astype(np.float32) * t + 0.5).astype(a0.dtype)
+        if t == 0.0:
+            return self._clip.frame(i)
+        return self._pair(i).frame(t)
+
+    def source_position(self, index: int) -> float:
+        return float(self._pos[index])
+
+
+def retime(clip: Clip, speed: float | Curve = 1.0, fps: Fraction | str | float | int | None = None,
+           check: Callable[[], None] | None = None) -> Clip:
+    """``clip`` retimed to ``speed`` at ``fps`` (None or "source": the clip's own rate), streaming."""
+    src_fps = clip.fps
+    out_fps = src_fps if fps is None or fps == "source" else parse_rate(fps)
+    pos = positions(len(clip), speed, src_fps, out_fps)
+    frames = RetimeSource(clip, pos, check)
+    alpha = RetimeSource(clip, pos, check, alpha=True) if clip.has_alpha else None
+    constant_one = not isinstance(speed, Curve) and float(speed) == 1.0
+    audio = clip.audio if constant_one else None
+    start = int(round(Fraction(clip.start_frame) * out_fps / src_fps))
+    return Clip(frames, out_fps, start_frame=start, alpha=alpha, audio=audio, name=clip.name)
+
+
+__all__ = ["MAX_SPEED", "MIN_SPEED", "RetimeSource", "check_speed", "positions", "retime"]
