@@ -55,6 +55,14 @@ def build(win) -> None:
     win.save_as_action = a(win, "Save &As…", lambda: win.save_as(), [K.SaveAs])
     win.revert_action = a(win, "&Revert", win.revert, [], "fa5s.history", "Reload the saved file")
     win.close_action = a(win, "&Close Window", win.close, [K.Close])
+    win.export_action = a(win, "&Export…", lambda: win.open_export_dialog(), ["Ctrl+E"], "fa5s.file-export",
+                          "Export the viewed clip (and the shot list) for editing software")
+    win.send_shot_action = a(win, "Send to Shot &List", lambda: win.send_to_shot_list(), ["Ctrl+Shift+L"],
+                             "fa5s.list-ol", "Render the selected node to a file and add it to the shot list")
+    win.view_selected_action = a(win, "View Selected", win.view_selected, ["1"], canvas=True,
+                                 tip="Show the selected node in the viewer")
+    win.wipe_a_action = a(win, "Wipe: Set &A", win.set_wipe_a, [], tip="Show the selected node as A")
+    win.wipe_b_action = a(win, "Wipe: Set &B", win.set_wipe_b, [], tip="Wipe to the selected node as B")
     win.quit_action = a(win, "&Quit", _quit, [K.Quit])
     win.quit_action.setMenuRole(QAction.QuitRole)
     # edit
@@ -110,6 +118,8 @@ def build(win) -> None:
     m.addSeparator()
     m.addActions([win.save_action, win.save_as_action, win.revert_action])
     m.addSeparator()
+    m.addActions([win.export_action, win.send_shot_action])
+    m.addSeparator()
     m.addActions([win.close_action, win.quit_action])
     m = menu.addMenu("&Edit")
     m.addActions([win.undo_action, win.redo_action, win.history_action])
@@ -123,7 +133,10 @@ def build(win) -> None:
                   win.zoom_reset_action])
     m.addSeparator()
     m.addAction(win.minimap_action)
-    for dock in (win.library_dock, win.inspector_dock, win.viewer_dock, win.curves_dock, win.keyframes_dock):
+    m.addActions([win.view_selected_action, win.wipe_a_action, win.wipe_b_action])
+    m.addSeparator()
+    for dock in (win.library_dock, win.inspector_dock, win.viewer_dock, win.shot_list_dock, win.curves_dock,
+                 win.keyframes_dock):
         m.addAction(dock.toggleViewAction())
     m = menu.addMenu("&Run")
     m.addActions([win.run_action, win.stop_action, win.auto_run_action])
@@ -181,6 +194,7 @@ def canvas_menu(win, view_pos) -> None:
         if not node.isSelected():
             win.scene.select_nodes([node.node_id])
         menu.addAction(theme.icon("fa5s.eye"), "View", lambda: win.set_viewed(node.node_id))
+        menu.addAction(theme.icon("fa5s.list-ol"), "Send to Shot List", lambda: win.send_to_shot_list(node.node_id))
         menu.addActions([win.run_action, win.bypass_action, win.duplicate_action, win.copy_action,
                          win.delete_action])
     elif backdrop is not None:
@@ -201,7 +215,11 @@ def _show_help(win) -> None:
     rows = [("Tab", "add a node (search)"), ("drag from a port", "connect; drop on empty canvas to add a node"),
             ("A / F", "frame all / frame selected"), ("D", "bypass"), ("Ctrl+D", "duplicate"),
             ("Delete", "delete"), ("middle-drag, Space+drag", "pan"), ("wheel", "zoom at the cursor"),
-            ("Ctrl+Enter", "run the viewed node"), ("Ctrl+.", "stop"),
+            ("Ctrl+Enter", "run the viewed node"), ("Ctrl+.", "stop"), ("1 (canvas)", "view the selected node"),
+            ("Space / Left / Right (viewer)", "play-pause / step a frame"),
+            ("J / K / L (viewer)", "shuttle backwards / pause / forwards (again: faster)"),
+            ("Home / End, I / O (viewer)", "first / last frame, in / out point (Alt: clear)"),
+            ("Ctrl+Shift+L", "send the selected node to the shot list"), ("Ctrl+E", "export"),
             ("double-click a node", "open its editor (motion brushes, keyframes, curves)"),
             ("K (inspector, curves)", "set a key at the current frame"),
             ("B / E / T / G", "brush editor: paint / erase / trajectory / auto-select"),

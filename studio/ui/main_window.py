@@ -7,7 +7,8 @@ events through the :class:`~studio.ui.bridge.GraphBridge`.  File operations (New
 Revert, autosave and recovery) are in :mod:`studio.ui.window_files`, actions and menus in
 :mod:`studio.ui.actions`, canvas commands (copy, paste, delete...) in
 :mod:`studio.ui.window_edit`, the filmmaker editors (motion brushes, curves, keyframes,
-camera overlay) and the current frame in :mod:`studio.ui.window_editors`.
+camera overlay) and the current frame in :mod:`studio.ui.window_editors`, the shot list, Send
+to Shot List, Export and the A/B wipe in :mod:`studio.ui.window_timeline`.
 
 Arguments for tests: ``registry`` (a test node library), ``executor`` (shared or slow),
 ``prompts`` (answers instead of modal dialogs), ``autosave_ms`` (the autosave interval).
@@ -22,7 +23,7 @@ from PySide6.QtGui import QPixmapCache
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QProgressBar, QUndoView
 
 from studio.graph.model import Graph
-from studio.ui import actions, theme, window_edit, window_editors, window_files
+from studio.ui import actions, theme, window_edit, window_editors, window_files, window_timeline
 from studio.ui.bridge import GraphBridge
 from studio.ui.canvas.minimap import Minimap
 from studio.ui.canvas.scene import GraphScene
@@ -39,7 +40,8 @@ APP_NAME = "Cinegraph Studio"
 _open_windows: list = []
 
 
-class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.EditorsMixin, QMainWindow):
+class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.EditorsMixin,
+                 window_timeline.TimelineMixin, QMainWindow):
     def __init__(self, registry=None, executor=None, prompts: Prompts | None = None,
                  autosave_ms: int = AUTOSAVE_MS, graph: Graph | None = None):
         super().__init__()
@@ -92,6 +94,7 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.
         # runs
         self.runs = RunController(executor, self.frames, self)
         self._build_editors()
+        self._build_timeline()
         # status bar
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -170,6 +173,7 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.
         self.runs.set_graph(self.graph, self.bridge)
         self.bridge.nodeRemoved.connect(self._node_removed)
         self._attach_editors()
+        self._attach_timeline()
 
     def set_graph(self, graph: Graph, path: str | None, keep_recovery: bool = False) -> None:
         """Show ``graph`` (saved at ``path``, or untitled) with an empty undo history."""
@@ -188,6 +192,7 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.
         self.bridge.nodeRemoved.connect(self._node_removed)
         self._camera_still = None
         self._attach_editors()
+        self._attach_timeline()
         self.viewer.clear("Select a node and press Run (Ctrl+Enter) to see its output.")
         self.autosave.set_project(self.path, keep=keep_recovery)
         self.view.frame_all()
@@ -228,6 +233,7 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.
         ids = self.scene.selected_node_ids()
         self.inspector.show_node(ids[0] if len(ids) == 1 else None)
         self._editors_follow_selection(ids[0] if len(ids) == 1 else None)
+        self._update_key_ticks()
         if len(ids) == 1:
             self.set_viewed(ids[0])
 
@@ -313,6 +319,7 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.
         self.bridge.detach()
         self.viewer.timer.stop()
         self._shutdown_editors()
+        self._shutdown_timeline()
         self.frames.stop()
         if self._own_executor:
             import threading
