@@ -2,7 +2,9 @@
 
 * ``cinegraph [FILE]``: open the app (the GUI is imported only here, lazily).
 * ``cinegraph render WORKFLOW -o OUT [--node ID] [--frames A:B] [--device auto|cpu|cuda]
-  [--preset NAME] [--timecode HH:MM:SS:FF] [--reel NAME]``: render headless.
+  [--preset NAME] [--timecode HH:MM:SS:FF] [--reel NAME] [--sequence PATH ...]``: render
+  headless; each ``--sequence`` also writes the cut as .otio, .edl, .xml or .fcpxml (see
+  :func:`_write_sequences`).
 * ``cinegraph validate WORKFLOW``: report every problem in a workflow.
 * ``cinegraph nodes [--json | --markdown]``: the node library and its schema.
 
@@ -54,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--preset", help="export preset (see docs/export.md); default from the suffix")
     r.add_argument("--timecode", help="start timecode HH:MM:SS:FF")
     r.add_argument("--reel", help="reel name written into the file")
+    r.add_argument("--sequence", action="append", metavar="PATH",
+                   help="also write the shot list (or, without one, the output as one shot) as an editorial "
+                        "timeline: .otio, .edl, .xml (FCP 7 / Premiere / Resolve) or .fcpxml; repeatable")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     v = sub.add_parser("validate", help="check a workflow and list every problem")
@@ -122,7 +127,7 @@ def _open(args) -> int:
         raise BadInput([f"{args.file}: {target} has no output path; use `cinegraph render {args.file} -o OUT`"])
     print(f"cinegraph: {reason}; rendering {args.file} headless to {out}", file=sys.stderr)
     return _render(argparse.Namespace(workflow=args.file, output=out, node=target, frames=None, device="auto",
-                                      preset=None, timecode=None, reel=None, quiet=False))
+                                      preset=None, timecode=None, reel=None, quiet=False, sequence=None))
 
 
 # -- nodes --------------------------------------------------------------------------------
@@ -311,6 +316,7 @@ class _ProgressBar:
 def _render(args) -> int:
     from studio.executor import DeviceManager, Executor
     graph = _load(args.workflow)
+    _check_sequences(graph, args)
     target = _setup_writer(graph, _pick_target(graph, args.node), args)
     needed = graph.upstream([target])
     problems = [p for p in graph.validate() if p.node_id in needed or p.node_id is None]
@@ -345,6 +351,76 @@ def _render(args) -> int:
             print(f"error: node {label} failed: {result.errors[nid]}", file=sys.stderr)
         return EXIT_FAILED
     print(f"wrote {graph.nodes[target].params['path']} in {result.seconds:.1f} s", file=sys.stderr)
+    return _write_sequences(graph, target, args)
+
+
+# -- editorial timelines (--sequence) --------------------------------------------------------
+def _check_sequences(graph, args) -> None:
+    """Refuse bad --sequence requests before anything is rendered or created."""
+    paths = getattr(args, "sequence", None) or []
+    if not paths:
+        return
+    from studio.media.editorial import format_for_path
+    from studio.graph.sequence import check_reel
+    for path in paths:
+        try:
+            format_for_path(path)
+        except StudioError as exc:
+            raise BadInput([f"--sequence {exc}"]) from None
+    from studio.media.presets import PRESETS, preset_for_path
+    try:
+        preset = args.preset or preset_for_path(os.path.abspath(args.output))
+    except StudioError:
+        preset = None  # _setup_writer reports a bad -o
+    if preset in PRESETS and PRESETS[preset].is_sequence:
+        raise BadInput([f"--sequence needs a movie output (.mov or .mp4), not an image sequence: -o {args.output}"])
+    if not graph.sequence.shots and args.reel is not None and check_reel(args.reel):
+        raise BadInput([f"--reel {args.reel!r}: {check_reel(args.reel)}"])
+
+
+def _write_sequences(graph, target: str, args) -> int:
+    """Write each --sequence file after a successful render.
+
+    With a shot list in the workflow, that list is written, and the shots whose source node
+    is the rendered one (the WriteVideo, the node it writes, or ``--node``) refer to the new
+    file (keeping their in/out when they fit; see ``studio.graph.sequence.relinked``); the
+    workflow file itself is not changed.  Without one, the output is a one-shot sequence:
+    the whole file, reel ``--reel`` or ``AX``, source timecode from the file, record start
+    01:00:00:00 (``01:00:00;00`` at drop-frame rates).
+    """
+    paths = getattr(args, "sequence", None) or []
+    if not paths:
+        return EXIT_OK
+    from studio.graph.sequence import Sequence, Shot, fps_text, relinked, timecode_frames
+    from studio.media.editorial import write_sequence
+    from studio.media.probe import probe
+    out = graph.nodes[target].params["path"]
+    try:
+        info = probe(out, count="packets")
+        fps = fps_text(info.fps)
+        tc = info.timecode or "00:00:00:00"
+        timecode_frames(tc, info.fps)
+    except (StudioError, ValueError, TypeError) as exc:
+        print(f"error: --sequence: cannot read the rendered file {out}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    new = dict(media=out, media_frames=info.frames, fps=fps, timecode=tc, width=info.width, height=info.height,
+               audio=info.has_audio)
+    sources = {target, *(lk.source for lk in graph.links_to(target))} | ({args.node} if args.node else set())
+    try:
+        if graph.sequence.shots:
+            seq = relinked(graph.sequence, sources, **new)
+        else:
+            stem = os.path.splitext(os.path.basename(args.workflow))[0]
+            drop = ";" in tc
+            seq = Sequence(name=stem, fps=fps, start="01:00:00;00" if drop else "01:00:00:00",
+                           shots=[Shot("shot1", graph.nodes[args.node].name if args.node else stem, source_in=0,
+                                       source_out=info.frames, reel=args.reel or "AX", source_node=target, **new)])
+        for path in paths:
+            written = write_sequence(seq, path)
+            print(f"wrote {written} ({len(seq.shots)} shot{'s' if len(seq.shots) != 1 else ''})", file=sys.stderr)
+    except StudioError as exc:
+        print(f"error: --sequence: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 

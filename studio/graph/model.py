@@ -77,6 +77,14 @@ class NodeBypassed(Event):
 
 
 @dataclass(frozen=True)
+class SequenceChanged(Event):
+    """The shot list changed: ``kind`` is added, removed, moved, updated or settings."""
+
+    kind: str
+    shot_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Link:
     source: str
     output: str
@@ -149,6 +157,8 @@ class Graph:
         self._links: dict[tuple[str, str], Link] = {}   # (target, input) -> link
         self.ui: dict = {}
         self.extra: dict = {}        # unknown top-level workflow keys, kept for round trips
+        from studio.graph.sequence import Sequence  # here: sequence.py builds on the commands, which import this
+        self.sequence = Sequence()   # the shot list, changed by the commands of studio.graph.sequence
         self._listeners: list[Listener] = []
 
     # -- observers -------------------------------------------------------------------
@@ -384,6 +394,32 @@ class Graph:
     def _set_bypass(self, node_id: str, bypass: bool) -> None:
         self.node(node_id).bypass = bypass
         self._emit(NodeBypassed(node_id, bypass))
+
+    # -- the shot list: called by the commands of studio.graph.sequence only ---------------
+    def _insert_shot(self, shot, index: int | None = None) -> None:
+        shots = self.sequence.shots
+        shots.insert(len(shots) if index is None else index, shot)
+        self._emit(SequenceChanged("added", shot.id))
+
+    def _delete_shot(self, shot_id: str) -> tuple[Any, int]:
+        index = self.sequence.index(shot_id)
+        shot = self.sequence.shots.pop(index)
+        self._emit(SequenceChanged("removed", shot_id))
+        return shot, index
+
+    def _move_shot(self, shot_id: str, index: int) -> None:
+        shots = self.sequence.shots
+        shots.insert(index, shots.pop(self.sequence.index(shot_id)))
+        self._emit(SequenceChanged("moved", shot_id))
+
+    def _replace_shot(self, shot) -> None:
+        self.sequence.shots[self.sequence.index(shot.id)] = shot
+        self._emit(SequenceChanged("updated", shot.id))
+
+    def _set_sequence_settings(self, **settings: Any) -> None:
+        for key, value in settings.items():
+            setattr(self.sequence, key, value)
+        self._emit(SequenceChanged("settings"))
 
     # -- building (convenience for scripts and tests: goes through commands) -------------
     def apply(self, command):

@@ -7,7 +7,11 @@ Top level::
                 "pos": [0, 0], "params": {"path": "samples/coffee.png"}}, ...],
      "links": [{"source": "LoadImage1", "output": "image",
                 "target": "FlowGenerator1", "input": "image"}, ...],
-     "ui": {...}}
+     "ui": {...},
+     "sequence": {"name": "Cut 1", "fps": "24", "start": "01:00:00:00",
+                  "shots": [{"id": "shot1", "name": "Push-in", "media": "../out/camera_move.mov",
+                             "node": "WriteVideo1", "in": 0, "out": 48, "frames": 48, "fps": "24",
+                             "reel": "A001", "timecode": "00:00:00:00"}, ...]}}
 
 * Media paths (``path`` params) are stored relative to the workflow file when it lives on
   the same drive, and resolved back to absolute paths on load.
@@ -15,6 +19,12 @@ Top level::
   (``nodes[3].params.strength: expected a number, got "abc"``).  In lenient mode
   (``strict=False``) everything that can be loaded is, and the problems come back beside
   the graph: a bad param falls back to its default, a bad link is dropped.
+* ``sequence`` (the shot list, :mod:`studio.graph.sequence`) is written only when it has
+  shots or settings other than the defaults, so files without one round trip unchanged; its
+  media paths are relative like path params, and its problems are reported as
+  ``sequence.shots[2].reel: ...``.  Leniently loaded, a sequence with problems keeps its
+  valid shots (and is saved as loaded); when nothing of it loads, its JSON is kept and
+  written back as read until shots are added.
 * Unknown node types load as placeholders that keep their JSON and are written back
   unchanged; unknown keys on nodes and at the top level are kept too.
 * A file from a newer format version is refused; older versions pass through
@@ -40,6 +50,7 @@ from studio.errors import Problem, WorkflowError
 from studio.graph.model import Graph, Link, Node
 from studio.graph.nodetype import _copy
 from studio.graph.registry import Registry
+from studio.graph.sequence import Sequence, sequence_from_json, sequence_to_json
 from studio.graph.types import compatible
 
 FORMAT = "cinegraph"
@@ -116,8 +127,11 @@ def to_document(graph: Graph, base_dir: str | None = None, node_ids: list[str] |
                            "links": [link_to_json(lk) for lk in sorted_links(graph) if lk.source in idset and lk.target in idset]}
     if node_ids is None:
         doc["ui"] = _copy(graph.ui)
+        if not graph.sequence.is_default():
+            doc["sequence"] = sequence_to_json(graph.sequence, lambda p: _rel(p, base_dir))
         for key, value in graph.extra.items():
-            doc[key] = _copy(value)
+            if key not in doc:
+                doc[key] = _copy(value)
     return doc
 
 
@@ -180,6 +194,7 @@ class Loaded:
     links: list[Link] = field(default_factory=list)
     ui: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+    sequence: Sequence = field(default_factory=Sequence)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -253,6 +268,11 @@ def parse_document(doc: Any, registry: Registry, base_dir: str | None = None, *,
     else:
         out.ui = ui
     out.extra = {k: v for k, v in doc.items() if k not in ("format", "version", "nodes", "links", "ui")}
+    if "sequence" in doc and not fragment:
+        out.sequence, problems = sequence_from_json(doc["sequence"], lambda p: _abs(p, base_dir))
+        P.extend(problems)
+        if not problems or not out.sequence.is_default():  # else kept as read, and written back so
+            del out.extra["sequence"]                        # (until a shot is added)
     return out
 
 
@@ -397,6 +417,7 @@ def loads(text: str | bytes, registry: Registry, base_dir: str | None = None, *,
         graph._insert_link(link)
     graph.ui = loaded.ui
     graph.extra = loaded.extra
+    graph.sequence = loaded.sequence
     return graph, loaded.problems
 
 

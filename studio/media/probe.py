@@ -165,6 +165,24 @@ def probe(path: str | os.PathLike, *, count: str = "decode") -> MediaInfo:
     return info
 
 
+def count_video_packets(path: str | os.PathLike) -> int:
+    """The frames of the first video stream by demuxing only, in one ffmpeg run.
+
+    What :func:`probe` ``count="packets"`` counts (packets flagged as edit-list pre-roll are
+    left out), without its separate report run: the export's fast, exact check of a file it
+    just wrote (each of its codecs puts one frame in each packet).  MediaError when ffmpeg
+    cannot read the file or it has no video.
+    """
+    text = os.fspath(path)
+    proc = _ffmpeg.run(["-nostats", "-i", _ffmpeg.file_arg(text), "-map", "0:V:0", "-c", "copy",
+                        "-f", "framecrc", "pipe:1"])
+    if proc.returncode != 0:
+        raise MediaError(f"{text}: ffmpeg could not read the video ({_ffmpeg.stderr_tail(proc.stderr, 3)})")
+    out = proc.stdout.decode("utf-8", "replace")
+    return sum(1 for m in _CRC_LINE.finditer(out)
+               if m.group(1) == "0" and not (m.group(5) and int(m.group(5), 16) & _PKT_FLAG_DISCARD))
+
+
 def _report(label: str, input_args: list[str]) -> str:
     proc = _ffmpeg.run(input_args, timeout=120)
     report = proc.stderr.decode("utf-8", "replace")
@@ -493,4 +511,4 @@ def parse_report(report: str, path: str = "") -> MediaInfo:
     return MediaInfo(**info)
 
 
-__all__ = ["MediaInfo", "conform_rate", "parse_report", "probe", "split_top_level"]
+__all__ = ["MediaInfo", "conform_rate", "count_video_packets", "parse_report", "probe", "split_top_level"]
