@@ -6,7 +6,7 @@ from studio.errors import EngineError
 from studio.generators import ENGINES, get_engine
 from studio.generators.request import GenerationRequest
 from studio.graph import Choice, Float, Input, Int, NodeType, Output
-from studio.media.timecode import NAMED_RATES, parse_rate
+from studio.timecode import NAMED_RATES, parse_rate
 
 #: clips up to this size are rendered into memory (fast scrubbing); larger ones stream
 MATERIALISE_BYTES = 1 << 30

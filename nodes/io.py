@@ -7,7 +7,7 @@ from studio.graph import Choice, FilePath, Input, Int, NodeType, Output, String
 from studio.media.clip import Clip
 from studio.media.export import PRESETS, export_clip
 from studio.media.io import open_video, read_image
-from studio.media.timecode import parse_timecode
+from studio.timecode import parse_timecode
 
 from nodes._common import file_stamp, require_file
 

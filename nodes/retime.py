@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from studio.graph import Choice, Float, Input, NodeType, Output
 from studio.graph.animation import as_curve_or_number
-from studio.media.timecode import NAMED_RATES
+from studio.timecode import NAMED_RATES
 from studio.motion.retime import MAX_SPEED, MIN_SPEED, retime
 
 

@@ -256,7 +256,7 @@ def _setup_writer(graph, target: str, args) -> str:
         except StudioError as exc:
             raise BadInput([f"{name}: {exc}"]) from None
     if args.timecode:
-        from studio.media.timecode import parse_timecode, TimecodeError
+        from studio.timecode import parse_timecode, TimecodeError
         try:
             parse_timecode(args.timecode, 24)
         except TimecodeError as exc:
@@ -391,15 +391,16 @@ def _write_sequences(graph, target: str, args) -> int:
     paths = getattr(args, "sequence", None) or []
     if not paths:
         return EXIT_OK
-    from studio.graph.sequence import Sequence, Shot, fps_text, relinked, timecode_frames
+    from studio.graph.sequence import Sequence, Shot, relinked
+    from studio.timecode import parse_timecode, rate_text
     from studio.media.editorial import write_sequence
     from studio.media.probe import probe
     out = graph.nodes[target].params["path"]
     try:
         info = probe(out, count="packets")
-        fps = fps_text(info.fps)
+        fps = rate_text(info.fps)
         tc = info.timecode or "00:00:00:00"
-        timecode_frames(tc, info.fps)
+        parse_timecode(tc, info.fps)
     except (StudioError, ValueError, TypeError) as exc:
         print(f"error: --sequence: cannot read the rendered file {out}: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -11,7 +11,7 @@ Semantics and assumptions
   ``"29.97"`` and ``"59.94"`` are accepted and stored as their exact fractions.
 * Timecode is ``HH:MM:SS:FF``; ``;`` before the frames (``HH:MM:SS;FF``) means drop-frame
   counting, and is only allowed at 29.97 and 59.94 (the rule of
-  :func:`studio.media.timecode.parse_timecode`: the separator decides, so ``01:00:00:00`` at
+  :func:`studio.timecode.parse_timecode`: the separator decides, so ``01:00:00:00`` at
   29.97 is non-drop and ``01:00:00;00`` drop-frame).
 * ``reel`` is the EDL reel name: 1 to 8 letters, digits or ``_`` (CMX 3600 allows 8
   characters; upper case is what editors expect but is not enforced).  Interchange files
@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
+from studio.timecode import is_drop_frame_rate, parse_rate, parse_timecode, rate_text
 from studio.errors import GraphError, Problem
 from studio.graph.commands import Command
 from studio.graph.model import Graph
@@ -49,81 +50,6 @@ from studio.graph.model import Graph
 DEFAULT_START = "01:00:00:00"
 REEL_MAX = 8
 _REEL = re.compile(r"^[A-Za-z0-9_]{1,8}$")
-_TC = re.compile(r"^(\d{2}):(\d{2}):(\d{2})([:;])(\d{2})$")
-_NTSC = {"23.976": Fraction(24000, 1001), "23.98": Fraction(24000, 1001), "29.97": Fraction(30000, 1001),
-         "47.952": Fraction(48000, 1001), "59.94": Fraction(60000, 1001)}
-
-
-# -- rates and timecode (what the graph layer needs to validate; media has the full version) ------------
-def parse_fps(value: Any) -> Fraction:
-    """``"24"``, ``"24000/1001"``, ``"23.976"`` (or an int or Fraction) as an exact rate; ValueError otherwise."""
-    if isinstance(value, Fraction):
-        value = f"{value.numerator}/{value.denominator}"
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError(f"expected a frame rate such as \"24\" or \"24000/1001\", got {value!r}")
-    text = str(value).strip()
-    if text in _NTSC:
-        return _NTSC[text]
-    try:
-        rate = Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        raise ValueError(f"expected a frame rate such as \"24\" or \"24000/1001\", got {value!r}") from None
-    if not 0 < rate <= 1000:
-        raise ValueError(f"frame rate {value!r} must be between 0 and 1000")
-    return rate
-
-
-def fps_text(rate: Fraction | int | str) -> str:
-    """The stored form of a rate: ``"24"`` or ``"24000/1001"``."""
-    r = parse_fps(rate) if not isinstance(rate, Fraction) else rate
-    return str(r.numerator) if r.denominator == 1 else f"{r.numerator}/{r.denominator}"
-
-
-def is_drop_frame_rate(rate: Fraction) -> bool:
-    return rate.denominator == 1001 and round(rate) in (30, 60)
-
-
-def timecode_frames(text: Any, rate: Fraction) -> int:
-    """``HH:MM:SS:FF`` (``;FF`` drop-frame) as a frame count at ``rate``; ValueError with the reason."""
-    if not isinstance(text, str):
-        raise ValueError(f"expected a timecode HH:MM:SS:FF, got {text!r}")
-    m = _TC.match(text.strip())
-    if not m:
-        raise ValueError(f"expected a timecode HH:MM:SS:FF, got {text!r}")
-    hh, mm, ss, ff = (int(m.group(i)) for i in (1, 2, 3, 5))
-    base = round(rate)
-    drop = m.group(4) == ";"
-    if mm > 59 or ss > 59 or ff >= base:
-        raise ValueError(f"timecode {text!r} is out of range at {fps_text(rate)} fps (frames 00-{base - 1:02d})")
-    if drop and not is_drop_frame_rate(rate):
-        raise ValueError(f"timecode {text!r}: ';' marks drop-frame, which only 29.97 and 59.94 fps use; "
-                         f"write HH:MM:SS:FF at {fps_text(rate)} fps")
-    frames = ((hh * 60 + mm) * 60 + ss) * base + ff
-    if drop:
-        dropped = 2 * (base // 30)
-        if ss == 0 and mm % 10 != 0 and ff < dropped:
-            raise ValueError(f"timecode {text!r} does not exist in drop-frame counting "
-                             f"(frames 00-{dropped - 1:02d} are skipped at each minute but every tenth)")
-        minutes = hh * 60 + mm
-        frames -= dropped * (minutes - minutes // 10)
-    return frames
-
-
-def format_frames(frames: int, rate: Fraction, drop: bool | None = None) -> str:
-    """A frame count as timecode at ``rate`` (drop-frame at 29.97/59.94 unless ``drop`` is False)."""
-    base = round(rate)
-    drop = is_drop_frame_rate(rate) if drop is None else drop and is_drop_frame_rate(rate)
-    f = frames
-    if drop:
-        dropped = 2 * (base // 30)
-        per_min = base * 60 - dropped
-        per_10 = per_min * 10 + dropped
-        tens, rem = divmod(f, per_10)
-        f += dropped * 9 * tens + (dropped * ((rem - dropped) // per_min) if rem > dropped else 0)
-    hh, rest = divmod(f, base * 3600)
-    mm, rest = divmod(rest, base * 60)
-    ss, ff = divmod(rest, base)
-    return f"{hh % 24:02d}:{mm:02d}:{ss:02d}{';' if drop else ':'}{ff:02d}"
 
 
 def check_reel(reel: Any) -> str | None:
@@ -155,7 +81,7 @@ class Shot:
 
     @property
     def rate(self) -> Fraction:
-        return parse_fps(self.fps)
+        return parse_rate(self.fps)
 
     @property
     def duration(self) -> int:
@@ -164,7 +90,7 @@ class Shot:
     @property
     def start_frame(self) -> int:
         """The file's start timecode as a frame count at the shot's rate."""
-        return timecode_frames(self.timecode, self.rate)
+        return parse_timecode(self.timecode, self.rate)
 
     def problems(self) -> list[tuple[str, str]]:
         """Every ``(field, message)`` wrong with this shot (field as in the JSON)."""
@@ -192,7 +118,7 @@ class Shot:
                                    f"({self.media_frames} frames)"))
         rate = None
         try:
-            rate = parse_fps(self.fps)
+            rate = parse_rate(self.fps)
         except ValueError as exc:
             out.append(("fps", str(exc)))
         why = check_reel(self.reel)
@@ -200,7 +126,7 @@ class Shot:
             out.append(("reel", why))
         if rate is not None:
             try:
-                timecode_frames(self.timecode, rate)
+                parse_timecode(self.timecode, rate)
             except ValueError as exc:
                 out.append(("timecode", str(exc)))
         for key, value in (("width", self.width), ("height", self.height)):
@@ -223,12 +149,12 @@ class Sequence:
 
     @property
     def rate(self) -> Fraction:
-        return parse_fps(self.fps)
+        return parse_rate(self.fps)
 
     @property
     def start_frame(self) -> int:
         """The record start timecode as a frame count at the sequence rate."""
-        return timecode_frames(self.start, self.rate)
+        return parse_timecode(self.start, self.rate)
 
     @property
     def duration(self) -> int:
@@ -261,12 +187,12 @@ class Sequence:
         if not isinstance(self.name, str):
             out.append(("name", f"expected text, got {self.name!r}"))
         try:
-            rate = parse_fps(self.fps)
+            rate = parse_rate(self.fps)
         except ValueError as exc:
             out.append(("fps", str(exc)))
             return out
         try:
-            timecode_frames(self.start, rate)
+            parse_timecode(self.start, rate)
         except ValueError as exc:
             out.append(("start", str(exc)))
         return out
@@ -328,7 +254,7 @@ def sequence_from_json(value: Any, map_path: Callable[[str], str] | None = None,
         setattr(seq, key, getattr(defaults, key))
     if seq.settings_problems():  # a start that only made sense at the bad rate
         seq.start = defaults.start
-    seq.fps = fps_text(seq.fps)
+    seq.fps = rate_text(seq.fps)
     seq.extra = {k: v for k, v in value.items() if k not in _SEQ_KEYS}
     shots = value.get("shots", [])
     if not isinstance(shots, list):
@@ -361,7 +287,7 @@ def _shot_from_json(item: Any, path: str, map_path) -> tuple[Shot | None, list[P
     if errs:
         return None, errs
     media = map_path(shot.media) if map_path else shot.media
-    return replace(shot, fps=fps_text(shot.fps), media=media), []
+    return replace(shot, fps=rate_text(shot.fps), media=media), []
 
 
 def _type_name(v: Any) -> str:
@@ -374,7 +300,7 @@ def _checked(shot: Shot) -> Shot:
     if errs:
         key, msg = errs[0]
         raise GraphError(f"shot {shot.id!r}: {key}: {msg}")
-    return replace(shot, fps=fps_text(shot.fps))
+    return replace(shot, fps=rate_text(shot.fps))
 
 
 def relinked(seq: Sequence, node_ids: set[str] | frozenset[str], **media: Any) -> Sequence:
@@ -540,7 +466,7 @@ class SetSequence(Command):
         if errs:
             key, msg = errs[0]
             raise GraphError(f"sequence.{key}: {msg}")
-        new = {k: (fps_text(v) if k == "fps" else v) for k, v in self.settings.items()}
+        new = {k: (rate_text(v) if k == "fps" else v) for k, v in self.settings.items()}
         self.old = {k: getattr(seq, k) for k in new}
         graph._set_sequence_settings(**new)
 
@@ -549,5 +475,4 @@ class SetSequence(Command):
 
 
 __all__ = ["AddShot", "DEFAULT_START", "EDITABLE", "MoveShot", "REEL_MAX", "RemoveShot", "Sequence", "SetSequence",
-           "Shot", "UpdateShot", "check_reel", "format_frames", "fps_text", "is_drop_frame_rate", "parse_fps",
-           "relinked", "sequence_from_json", "sequence_to_json", "shot_to_json", "timecode_frames"]
+           "Shot", "UpdateShot", "check_reel", "relinked", "sequence_from_json", "sequence_to_json", "shot_to_json"]

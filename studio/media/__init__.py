@@ -19,7 +19,7 @@ from studio.media.clip import AudioRef, CallableSource, Clip, FrameSource
 from studio.media.export import ExportResult, encoder_command, export_clip
 from studio.media.presets import PRESETS, Preset, preset_for_path
 from studio.media.probe import MediaInfo, probe
-from studio.media.timecode import format_timecode, parse_rate, parse_timecode
+from studio.timecode import format_timecode, parse_rate, parse_timecode
 
 if TYPE_CHECKING:  # pragma: no cover
     from studio.media.io import open_video, read_image, read_image_alpha, read_video, write_image

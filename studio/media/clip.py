@@ -16,7 +16,7 @@ from fractions import Fraction
 import numpy as np
 
 from studio.errors import MediaError
-from studio.media.timecode import format_timecode, parse_rate
+from studio.timecode import format_timecode, parse_rate
 
 ProgressFn = Callable[[float, str], None]
 CheckFn = Callable[[], None]

@@ -13,7 +13,7 @@ Semantics and assumptions
   float(rate))``.  A shot's *source* range is ``timecode + in`` .. ``timecode + out`` (the
   file's own timecode, so editors relink by timecode); its *available range* is the whole
   file; shots are laid back to back on the *record* side from the sequence's ``start``
-  (``Timeline.global_start_time``).  Timecode text follows :mod:`studio.media.timecode`: at
+  (``Timeline.global_start_time``).  Timecode text follows :mod:`studio.timecode`: at
   29.97 and 59.94, ``;`` means drop-frame, and files are written drop-frame at those rates.
 * :func:`sequence_to_timeline` gives one video track ``V1`` and, when any shot's file has
   audio, an audio track ``A1`` holding the same ranges (gaps under shots without audio).
@@ -73,7 +73,7 @@ from opentimelineio import opentime
 
 from studio.errors import MediaError
 from studio.media._fs import make_public
-from studio.media.timecode import (TimecodeError, format_timecode, is_drop_frame_rate, parse_rate, parse_timecode,
+from studio.timecode import (TimecodeError, format_timecode, is_drop_frame_rate, parse_rate, parse_timecode,
                                    rate_label)
 
 #: suffix -> OpenTimelineIO adapter

@@ -78,7 +78,7 @@ from studio.media.colour import SRGB8_TO_LINEAR
 from studio.media.presets import PRESETS, Preset, get_preset, preset_for_path
 from studio.media.probe import count_video_packets, probe
 from studio.media.sequence import is_pattern, numbers_matching
-from studio.media.timecode import TimecodeError, format_timecode, parse_rate, parse_timecode
+from studio.timecode import TimecodeError, format_timecode, parse_rate, parse_timecode
 
 #: file name pattern inside a folder given as a sequence destination
 SEQUENCE_NAME = "frame_%07d"

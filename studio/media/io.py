@@ -59,7 +59,7 @@ from studio.media.colour import (SRGB8_TO_LINEAR, gbr_planes_to_rgb8, linear_to_
                                  to_uint8)
 from studio.media.probe import MediaInfo, probe  # noqa: E402
 from studio.media.sequence import is_pattern  # noqa: E402
-from studio.media.timecode import TimecodeError, parse_rate, parse_timecode  # noqa: E402
+from studio.timecode import TimecodeError, parse_rate, parse_timecode  # noqa: E402
 from studio.media.video import ChannelView, VideoSource, vfr_mapping  # noqa: E402
 
 #: suffixes read_image is meant for (others are tried all the same)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from studio.errors import MediaError
-from studio.media.timecode import parse_rate
+from studio.timecode import parse_rate
 
 MAX_SPEED = 4
 

@@ -49,7 +49,7 @@ from fractions import Fraction
 from studio.errors import MediaError
 from studio.media import _ffmpeg
 from studio.media.sequence import find_sequence, is_pattern
-from studio.media.timecode import NAMED_RATES
+from studio.timecode import NAMED_RATES
 
 _ALPHA_PIX_FMTS = re.compile(r"^(yuva|rgba|bgra|argb|abgr|gbrap|ya\d|rgba64|bgra64|ayuv|vuya)")
 

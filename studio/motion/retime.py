@@ -38,7 +38,7 @@ import numpy as np
 from studio.errors import MediaError
 from studio.graph.animation import Curve
 from studio.media.clip import Clip, FrameSource
-from studio.media.timecode import parse_rate
+from studio.timecode import parse_rate
 from studio.motion.interpolate import Interpolator
 
 #: speed limits (the node's param range)

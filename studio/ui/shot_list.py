@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QLab
                                QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.graph import model as m
-from studio.graph.sequence import MoveShot, RemoveShot, UpdateShot, check_reel, format_frames, timecode_frames
+from studio.graph.sequence import MoveShot, RemoveShot, UpdateShot, check_reel
+from studio.timecode import format_timecode, parse_timecode
 
 SHOT_ROLE = Qt.UserRole + 1
 
@@ -27,7 +28,7 @@ SHOT_ROLE = Qt.UserRole + 1
 def shot_label(shot, rate) -> str:
     dur = shot.source_out - shot.source_in
     try:
-        tc_in = format_frames(shot.start_frame + shot.source_in, shot.rate)
+        tc_in = format_timecode(shot.start_frame + shot.source_in, shot.rate)
     except Exception:   # noqa: BLE001 - a label never fails
         tc_in = shot.timecode
     return f"{shot.name}\n{dur} fr  ·  in {shot.source_in} out {shot.source_out}  ·  {shot.reel}  ·  {tc_in}"
@@ -199,7 +200,7 @@ class ShotList(QWidget):
                     self.list.setCurrentItem(item)
             if seq is not None and seq.shots:
                 try:
-                    dur = format_frames(seq.duration, seq.rate)
+                    dur = format_timecode(seq.duration, seq.rate)
                 except Exception:   # noqa: BLE001
                     dur = f"{seq.duration} fr"
                 self.summary.setText(f"{len(seq.shots)} shots  ·  {dur}  ·  {seq.fps} fps")
@@ -292,7 +293,7 @@ class ShotList(QWidget):
         if shot is None:
             return False
         try:
-            timecode_frames(text, shot.rate)
+            parse_timecode(text, shot.rate)
         except ValueError as exc:
             self._refuse(f"Start timecode: {exc}")
             return False

@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from studio.graph.animation import is_animated
-from studio.media.timecode import format_timecode
+from studio.timecode import format_timecode
 
 RULER_H = 44
 MARGIN = 10

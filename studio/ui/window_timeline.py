@@ -18,7 +18,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from studio.graph.sequence import AddShot, Shot, fps_text
+from studio.graph.sequence import AddShot, Shot
+from studio.timecode import rate_text
 from studio.ui.exporting import ExportDialog, ExportJob, ExportRequest
 from studio.ui.frames import is_clip, visual
 from studio.ui.shot_list import ShotList
@@ -184,7 +185,7 @@ class TimelineMixin:
         node = self.graph.nodes.get(node_id)
         name = node.name if node is not None else Path(path).stem
         shot = Shot(id="", name=name, media=os.path.abspath(path), source_in=0, source_out=int(frames),
-                    media_frames=int(frames), fps=fps_text(Fraction(fps)), reel="AX", timecode=timecode,
+                    media_frames=int(frames), fps=rate_text(Fraction(fps)), reel="AX", timecode=timecode,
                     source_node=node_id or "", width=int(width or 0), height=int(height or 0))
         ok = self.push(AddShot(shot))
         if ok:

@@ -11,7 +11,7 @@ import pytest
 
 from studio.media.editorial import read_sequence, shot_timecodes
 from studio.media.probe import probe
-from studio.media.timecode import format_timecode, parse_timecode
+from studio.timecode import format_timecode, parse_timecode
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "camera_move.cgraph"

@@ -18,7 +18,7 @@ from studio.errors import MediaError
 from studio.graph.sequence import Sequence, Shot
 from studio.media.editorial import (FCPXML_VERSION, read_fcpxml, read_sequence, sequence_to_timeline,
                                     shot_timecodes, write_sequence)
-from studio.media.timecode import format_timecode, parse_timecode
+from studio.timecode import format_timecode, parse_timecode
 
 ROOT = Path(__file__).resolve().parents[2]
 INTERCHANGE = ROOT.parent / "shared" / "interchange"

@@ -13,7 +13,7 @@ import pytest
 from studio.errors import Cancelled, MediaError
 from studio.media import (PRESETS, AudioRef, CallableSource, Clip, encoder_command, export_clip, open_video,
                           preset_for_path, probe, read_image, read_image_alpha)
-from studio.media.timecode import format_timecode
+from studio.timecode import format_timecode
 
 VIDEO = [name for name, p in PRESETS.items() if p.kind == "video"]
 SEQUENCES = [name for name, p in PRESETS.items() if p.kind == "sequence"]

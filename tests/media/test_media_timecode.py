@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studio.media import format_timecode, parse_rate, parse_timecode
-from studio.media.timecode import NAMED_RATES, TimecodeError
+from studio.timecode import NAMED_RATES, TimecodeError
 
 RATES = list(NAMED_RATES.values())
 

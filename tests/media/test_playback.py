@@ -10,7 +10,7 @@ import pytest
 
 from studio.errors import MediaError
 from studio.media.playback import PlaybackClock
-from studio.media.timecode import parse_rate
+from studio.timecode import parse_rate
 
 ALL_RATES = ["23.976", "24", "25", "29.97", "30", "50", "59.94", "60"]
 

@@ -21,7 +21,7 @@ DEFAULT_SECONDS = 4
 
 def _rate(value) -> Fraction:
     try:
-        from studio.media.timecode import parse_rate
+        from studio.timecode import parse_rate
         return Fraction(parse_rate(value))
     except Exception:   # noqa: BLE001 - a placeholder's raw value, a rate this build does not know
         try:

@@ -1,4 +1,4 @@
-"""Frame rates and SMPTE timecode.
+"""Frame rates and SMPTE timecode (standard library only, so every layer may use it).
 
 Frame rates are exact rationals (``Fraction(24000, 1001)`` for 23.976).  Timecode is held
 as a frame count at the clip's rate and formatted as ``HH:MM:SS:FF``; 29.97 and 59.94 use
@@ -25,7 +25,11 @@ NAMED_RATES: dict[str, Fraction] = {
 }
 
 
-class TimecodeError(StudioError):
+#: other spellings accepted when reading rates
+_ALIASES: dict[str, Fraction] = {"23.98": Fraction(24000, 1001), "47.952": Fraction(48000, 1001)}
+
+
+class TimecodeError(StudioError, ValueError):
     """A frame rate or timecode string that cannot be read."""
 
 
@@ -37,8 +41,8 @@ def parse_rate(value: object) -> Fraction:
         rate = Fraction(value)
     elif isinstance(value, (float, str)):
         text = str(value).strip()
-        if text in NAMED_RATES:
-            return NAMED_RATES[text]
+        if text in NAMED_RATES or text in _ALIASES:
+            return NAMED_RATES.get(text) or _ALIASES[text]
         try:
             rate = Fraction(text)
         except (ValueError, ZeroDivisionError):
@@ -60,6 +64,12 @@ def rate_label(rate: Fraction) -> str:
         if exact == rate:
             return name
     return str(rate) if rate.denominator != 1 else str(rate.numerator)
+
+
+def rate_text(rate: object) -> str:
+    """The stored form of a rate: ``"24"`` or ``"24000/1001"``."""
+    r = parse_rate(rate)
+    return str(r.numerator) if r.denominator == 1 else f"{r.numerator}/{r.denominator}"
 
 
 def timebase(rate: Fraction) -> int:
@@ -94,20 +104,30 @@ def format_timecode(frame: int, rate: Fraction, drop_frame: bool | None = None) 
 
 
 def parse_timecode(text: str, rate: Fraction) -> int:
-    """Read ``HH:MM:SS:FF`` (or ``;FF`` for drop-frame) as a frame count at ``rate``."""
+    """Read ``HH:MM:SS:FF`` (``HH:MM:SS;FF`` for drop-frame) as a frame count at ``rate``.
+
+    ``;`` marks drop-frame, which only 29.97 and 59.94 use; timecodes that drop-frame
+    counting skips (``00:01:00;00``) are refused.
+    """
     raw = str(text).strip()
-    drop = ";" in raw or "." in raw.split(":")[-1]
-    parts = raw.replace(";", ":").replace(".", ":").split(":")
-    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+    parts = raw.replace(";", ":").split(":")
+    if len(parts) != 4 or not all(len(p) == 2 and p.isdigit() for p in parts):
         raise TimecodeError(f"timecode {text!r}: expected HH:MM:SS:FF")
+    rate = parse_rate(rate)
     hh, mm, ss, ff = (int(p) for p in parts)
     base = timebase(rate)
     if mm > 59 or ss > 59 or ff >= base:
-        raise TimecodeError(f"timecode {text!r}: out of range at {rate_label(rate)} fps")
-    drop = drop and is_drop_frame_rate(rate)
+        raise TimecodeError(f"timecode {text!r}: out of range at {rate_label(rate)} fps (frames 00-{base - 1:02d})")
+    drop = ";" in raw
+    if drop and not is_drop_frame_rate(rate):
+        raise TimecodeError(f"timecode {text!r}: ';' marks drop-frame, which only 29.97 and 59.94 fps use; "
+                            f"write HH:MM:SS:FF at {rate_label(rate)} fps")
     frame = ((hh * 60 + mm) * 60 + ss) * base + ff
     if drop:
         dropped = 2 * (base // 30)
+        if ss == 0 and mm % 10 != 0 and ff < dropped:
+            raise TimecodeError(f"timecode {text!r} does not exist in drop-frame counting (frames 00-"
+                                f"{dropped - 1:02d} are skipped at each minute but every tenth)")
         minutes = hh * 60 + mm
         frame -= dropped * (minutes - minutes // 10)
     return frame
