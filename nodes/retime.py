@@ -9,7 +9,7 @@ from studio.motion.retime import MAX_SPEED, MIN_SPEED, retime
 
 
 def _retime(ctx, *, clip, speed, fps):
-    return {"clip": retime(clip, as_curve_or_number(speed), None if fps == "source" else fps, ctx.check_cancel)}
+    return {"clip": retime(clip, as_curve_or_number(speed), None if fps == "source" else fps)}
 
 
 NODES = [

@@ -26,7 +26,6 @@ cancellation checks, and key-pair flows once on first use.
 from __future__ import annotations
 
 import dataclasses
-import threading
 from fractions import Fraction
 
 import numpy as np
@@ -109,7 +108,10 @@ class FlowEngine:
             for k in keys:
                 ctx.check_cancel()
                 images.append(conform(as_rgb8(k.image), (w, h)))
-            render = _KeyframeRender(images, [(k.frame, k.hold) for k in keys], rig, ctx)
+            render = _KeyframeRender(images, [(k.frame, k.hold) for k in keys], rig)
+            for a, pair in enumerate(render.pairs):   # the one-time flows, inside this run
+                ctx.progress(a / max(len(render.pairs), 1), f"optical flow {a + 1}/{len(render.pairs)}")
+                pair.prepare(ctx.check_cancel)
         else:
             prepared = rig.prepare(conform(source, (w, h)), ctx.check_cancel)
             render = _StillRender(rig, prepared)
@@ -128,25 +130,19 @@ class _StillRender:
 
 
 class _KeyframeRender:
-    def __init__(self, images: list[np.ndarray], keys: list[tuple[int, int]], rig: MotionRig, ctx: EvalContext):
-        self.images, self.keys, self.rig = images, keys, rig
-        self._pairs: dict[int, Interpolator] = {}
-        self._lock = threading.Lock()
-        self._check = ctx.check_cancel
-        self.nbytes = sum(im.nbytes for im in images) + rig.nbytes
+    """Frames between keys; the pair flows are computed by :meth:`FlowEngine.generate` up front,
+    so a clip kept in the cache never needs the run that made it."""
 
-    def _pair(self, a: int) -> Interpolator:
-        with self._lock:
-            it = self._pairs.get(a)
-            if it is None:
-                it = self._pairs[a] = Interpolator(self.images[a], self.images[a + 1], self._check)
-            return it
+    def __init__(self, images: list[np.ndarray], keys: list[tuple[int, int]], rig: MotionRig):
+        self.images, self.keys, self.rig = images, keys, rig
+        self.pairs = [Interpolator(a, b) for a, b in zip(images, images[1:])]
+        self.nbytes = sum(im.nbytes for im in images) + rig.nbytes
 
     def base(self, i: int) -> np.ndarray:
         a, b, t = key_segments(self.keys, i)
         if a == b or t <= 0.0:
             return self.images[a]
-        return self._pair(a).frame(t)
+        return self.pairs[a].frame(t)
 
     def __call__(self, i: int) -> np.ndarray:
         base = self.base(i)

@@ -128,22 +128,25 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
 class Interpolator:
     """In-between frames of one key pair (the flows computed once, on first use)."""
 
-    def __init__(self, i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None = None):
+    def __init__(self, i0: np.ndarray, i1: np.ndarray):
         if i0.shape != i1.shape:
             raise ValueError(f"keys differ in size: {i0.shape} and {i1.shape}")
         self.i0, self.i1 = i0, i1
-        self._check = check
         self._flow: PairFlow | None = None
         self._grid: np.ndarray | None = None
         self._lock = threading.Lock()
 
-    @property
-    def flow(self) -> PairFlow:
+    def prepare(self, check: Callable[[], None] | None = None) -> PairFlow:
+        """Compute the flows now (``check`` is called between steps and not kept)."""
         with self._lock:
             if self._flow is None:
-                self._flow = pair_flow(self.i0, self.i1, self._check)
+                self._flow = pair_flow(self.i0, self.i1, check)
                 self._grid = _grid(*self.i0.shape[:2])
             return self._flow
+
+    @property
+    def flow(self) -> PairFlow:
+        return self.prepare()
 
     @property
     def nbytes(self) -> int:

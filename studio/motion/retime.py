@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
@@ -98,10 +97,9 @@ def positions(n_src: int, speed: float | Curve, src_fps: Fraction, out_fps: Frac
 class RetimeSource(FrameSource):
     """Streaming frames of a retimed clip (any order, any thread)."""
 
-    def __init__(self, clip: Clip, pos: np.ndarray, check: Callable[[], None] | None = None, alpha: bool = False):
+    def __init__(self, clip: Clip, pos: np.ndarray, alpha: bool = False):
         self._clip = clip
         self._pos = pos
-        self._check = check
         self._alpha = alpha
         self.length, self.height, self.width = len(pos), clip.height, clip.width
         self.channels = 1 if alpha else 3
@@ -125,8 +123,9 @@ class RetimeSource(FrameSource):
             if it is not None:
                 self._pairs.move_to_end(i)
                 return it
-            it = Interpolator(np.ascontiguousarray(self._clip.frame(i)),
-                              np.ascontiguousarray(self._clip.frame(i + 1)), self._check)
+            # no cancel check kept here: frames are pulled later by whoever consumes the
+            # clip, whose own loop checks its run between frames
+            it = Interpolator(np.ascontiguousarray(self._clip.frame(i)), np.ascontiguousarray(self._clip.frame(i + 1)))
             self._pairs[i] = it
             while len(self._pairs) > PAIR_CACHE:
                 self._pairs.popitem(last=False)
@@ -148,14 +147,13 @@ class RetimeSource(FrameSource):
         return float(self._pos[index])
 
 
-def retime(clip: Clip, speed: float | Curve = 1.0, fps: Fraction | str | float | int | None = None,
-           check: Callable[[], None] | None = None) -> Clip:
+def retime(clip: Clip, speed: float | Curve = 1.0, fps: Fraction | str | float | int | None = None) -> Clip:
     """``clip`` retimed to ``speed`` at ``fps`` (None or "source": the clip's own rate), streaming."""
     src_fps = clip.fps
     out_fps = src_fps if fps is None or fps == "source" else parse_rate(fps)
     pos = positions(len(clip), speed, src_fps, out_fps)
-    frames = RetimeSource(clip, pos, check)
-    alpha = RetimeSource(clip, pos, check, alpha=True) if clip.has_alpha else None
+    frames = RetimeSource(clip, pos)
+    alpha = RetimeSource(clip, pos, alpha=True) if clip.has_alpha else None
     constant_one = not isinstance(speed, Curve) and float(speed) == 1.0
     audio = clip.audio if constant_one else None
     start = int(round(Fraction(clip.start_frame) * out_fps / src_fps))

@@ -8,8 +8,8 @@ Model (per request, precomputed once by :class:`MotionRig` and :meth:`MotionRig.
   picture (exactly where no clipping was needed) and soft edges carry no halo of the old
   background.  Brushes that do not move, and everything unpainted, stay in the picture.
 * The background ``B`` is the picture with the union of the moving regions (``m > 1/512``)
-  filled by :func:`studio.motion.fill.pull_push_fill`: what a region uncovers when it moves
-  away is a smooth continuation of its surroundings, never black.
+  filled by :func:`studio.motion.fill.fill_background` (pull-push at reduced size): what a
+  region uncovers when it moves away is a smooth continuation of its surroundings, never black.
 * A frame: copy ``B``; warp each layer (inside its bounding boxes only) with
   ``cv2.warpAffine`` -- or ``cv2.remap`` when ambient wander adds a field, sampled on a coarse
   grid and resized -- and composite it "over" in depth order (lower proximity first, nearer
@@ -18,7 +18,8 @@ Model (per request, precomputed once by :class:`MotionRig` and :meth:`MotionRig.
   better than black or smeared edge pixels (an overscan would change the requested move).
 * Motion blur: with ``shutter_angle > 0`` a frame averages sub-frame renders over
   ``shutter_angle / 360`` of a frame centred on the frame time (clamped to the clip), as many
-  samples as the fastest pixel needs for about one-pixel steps (at most 12).
+  samples as the fastest pixel needs for about one-pixel steps (at most 12).  Frame 0 is
+  never blurred: it stays the picture itself, so a shot starts exactly on its still.
 * Frames whose transforms are all the identity (frame 0, or no motion at all) return the
   picture itself, bit-exact.
 
@@ -36,7 +37,7 @@ import cv2
 import numpy as np
 
 from studio.motion.fields import BrushTrack, brush_tracks, camera_homography, parse_animation
-from studio.motion.fill import pull_push_fill
+from studio.motion.fill import fill_background
 from studio.motion.masks import SUPPORT_EPS, Box, rasterize_brush, support_box
 from studio.motion.spec import CameraSpec, MotionSpec
 
@@ -120,8 +121,7 @@ class MotionRig:
         if not self.layers:
             return Prepared(image, image, [])
         img_f = image.astype(np.float32)
-        filled = pull_push_fill(img_f, (~self.hole).astype(np.float32))
-        background = np.where(self.hole[..., None], np.clip(filled + 0.5, 0, 255), img_f).astype(np.uint8)
+        background = fill_background(image, self.hole)
         crops = []
         for layer in self.layers:
             if check:
@@ -158,7 +158,7 @@ class MotionRig:
 
     def sample_times(self, t: float) -> list[float]:
         """The sub-frame times frame ``t`` averages (just ``[t]`` without motion blur)."""
-        if self.shutter <= 0 or self.is_still:
+        if self.shutter <= 0 or self.is_still or t <= 0:
             return [float(t)]
         half = self.shutter / 2.0
         lo, hi = max(t - half, 0.0), min(t + half, max(self.frames - 1, 0))

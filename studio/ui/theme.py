@@ -11,8 +11,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolBar
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "ui"
 
@@ -98,6 +99,15 @@ def category_icon(category: str) -> QIcon:
 
 
 # -- application-wide look ------------------------------------------------------------------
+def dock_toolbar(object_name: str, icon_px: int = 14) -> QToolBar:
+    """The compact toolbar at the top of a dock (curves, keyframe strip): text beside small icons."""
+    tb = QToolBar()
+    tb.setObjectName(object_name)
+    tb.setIconSize(QSize(icon_px, icon_px))
+    tb.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+    return tb
+
+
 def dark_palette() -> QPalette:
     p = QPalette()
     roles = {

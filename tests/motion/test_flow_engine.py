@@ -178,3 +178,11 @@ def test_a_cancelled_context_stops_the_engine(cat):
     with pytest.raises(Cancelled):
         ENGINE.generate(GenerationRequest(image=cat, motion=MotionSpec((square(0.2, 0.2, 0.5, 0.5, horizontal=3),))),
                         EvalContext(token=token)).materialise(check_cancel=token.check)
+
+
+def test_a_keyframe_clip_outlives_the_run_that_made_it(sill_frames):
+    token = CancelToken()
+    clip = ENGINE.generate(GenerationRequest(keyframes=keys((0, sill_frames[0], 0), (6, sill_frames[12], 0))),
+                           EvalContext(token=token))
+    token.cancel()            # a cached clip is read later, after its run ended or was stopped
+    assert clip.frame(3).shape == sill_frames[0].shape

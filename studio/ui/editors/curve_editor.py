@@ -26,7 +26,7 @@ from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, QSize, Qt, QTimer, S
 from PySide6.QtGui import (QAction, QActionGroup, QColor, QFont, QKeySequence, QPainter, QPainterPath, QPen, QPolygonF,
                            QShortcut)
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QListWidget, QListWidgetItem, QMenu, QSplitter,
-                               QToolBar, QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget)
 
 from studio.graph.animation import INTERPOLATIONS, is_animated
 from studio.graph.commands import SetParam
@@ -105,7 +105,7 @@ class CurveView(QWidget):
         """Frames: the clip and every key; values: every shown curve (or the params' range)."""
         frames, values = [0.0, float(max(self.editor.clip_frames - 1, 1))], []
         for name in self.editor.shown():
-            value, spec = self.editor.value(name), self.editor.spec(name)
+            value = self.editor.value(name)
             keys = cd.keys_of(value)
             frames += [float(k["frame"]) for k in keys]
             if keys:
@@ -391,10 +391,7 @@ class CurveEditor(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        tb = QToolBar()
-        tb.setObjectName("curveTools")
-        tb.setIconSize(QSize(14, 14))
-        tb.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        tb = theme.dock_toolbar("curveTools")
         self.fit_action = tb.addAction(theme.icon("fa5s.expand"), "Fit", self.fit)
         self.fit_action.setToolTip("Fit the curves in view (F)")
         self.snap_action = tb.addAction(theme.icon("fa5s.magnet"), "Snap")

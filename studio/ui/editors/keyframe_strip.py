@@ -20,7 +20,7 @@ import os
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
-from PySide6.QtWidgets import (QFileDialog, QLabel, QMenu, QSpinBox, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMenu, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.graph.commands import SetParam
 from studio.graph.params import FILE_FILTERS
@@ -354,10 +354,7 @@ class KeyframeEditor(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        tb = QToolBar()
-        tb.setObjectName("keyTools")
-        tb.setIconSize(QSize(14, 14))
-        tb.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        tb = theme.dock_toolbar("keyTools")
         self.add_action = tb.addAction(theme.icon("fa5s.plus"), "Add…", self.add_dialog)
         self.add_action.setToolTip("Add image files as keys after the last one (or drop files on the strip)")
         self.viewer_action = tb.addAction(theme.icon("fa5s.camera"), "Viewer Frame",
