@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from studio.errors import MediaError
 from studio.graph import Choice, FilePath, Input, Int, NodeType, Output, String
-from studio.media.clip import Clip
 from studio.media.export import PRESETS, export_clip
 from studio.media.io import open_video, read_image
 from studio.timecode import parse_timecode

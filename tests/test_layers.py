@@ -61,7 +61,7 @@ def test_imports_point_down(name, path):
     for imported, top_level in _imports(tree):
         root = imported.split(".")[0]
         if root == "torch" and top_level:
-            problems.append(f"module-level torch import (import it lazily, via the device manager)")
+            problems.append("module-level torch import (import it lazily, via the device manager)")
         if root in ("PySide6", "qtawesome", "shiboken6") and not name.startswith("studio.ui"):
             problems.append(f"Qt import {imported} outside studio/ui")
         if layer is None or not (imported.startswith("studio") or imported.startswith("nodes")):
