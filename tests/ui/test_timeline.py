@@ -6,7 +6,7 @@ import os
 import shutil
 
 import numpy as np
-import pytest
+
 from PySide6.QtCore import Qt
 
 from studio.graph.sequence import AddShot, Shot

@@ -30,7 +30,7 @@ from studio.graph.types import compatible
 from studio.ui.backdrops import EditBackdrop, MoveItems
 from studio.ui.canvas import edit
 from studio.ui.canvas.backdrop_item import BackdropItem
-from studio.ui.canvas.drops import NODE_MIME, DropsMixin
+from studio.ui.canvas.drops import DropsMixin
 from studio.ui.canvas.node_item import HEADER, NodeItem
 from studio.ui.canvas.port_item import PortItem
 from studio.ui.canvas.search_popup import SearchPopup
