@@ -221,7 +221,7 @@ def _show_help(win) -> None:
             ("Home / End, I / O (viewer)", "first / last frame, in / out point (Alt: clear)"),
             ("Ctrl+Shift+L", "send the selected node to the shot list"), ("Ctrl+E", "export"),
             ("double-click a node", "open its editor (motion brushes, keyframes, curves)"),
-            ("K (inspector, curves)", "set a key at the current frame"),
+            ("K (inspector, curves, brush editor)", "set a key at the current frame"),
             ("B / E / T / G", "brush editor: paint / erase / trajectory / auto-select"),
             ("[ / ]", "brush editor: smaller / larger brush"),
             ("F (curves, brush editor)", "fit the view")]

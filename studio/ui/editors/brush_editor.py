@@ -13,7 +13,9 @@ The editor keeps no state of its own that undo could miss: it re-reads the param
 the graph says it changed.
 
 Tools and keys (while the editor window is active): **B** paint, **E** erase, **T**
-trajectory, **G** auto-select, **[** / **]** brush size, **F** fit, **1** 100 %; Ctrl+Z /
+trajectory, **G** auto-select, **[** / **]** brush size, **F** fit, **1** 100 %, **K** set/remove a
+key at the current frame on the value slider that has focus or was last touched (horizontal
+until one is; the same edit as its ◆ button); Ctrl+Z /
 Ctrl+Shift+Z are the window's own undo and redo actions.
 
 Slow work runs on :class:`~.workers.LatestWorker` threads: the source frame (the upstream
@@ -29,9 +31,9 @@ import time
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QMainWindow, QSizePolicy, QSlider, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QMainWindow, QSizePolicy, QSlider, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from studio.graph.commands import SetParam
 from studio.graph.params import Float
@@ -299,12 +301,14 @@ class BrushEditor(QMainWindow):
         self.name_edit.editingFinished.connect(self._rename)
         form.addRow("Name", self.name_edit)
         self.value_editors: dict[str, AnimatedNumberEditor] = {}
+        self.key_field = "horizontal"           # the value K keys: the slider last touched
         for field, spec in _VALUE_SPECS.items():
             ed = AnimatedNumberEditor(spec)
             ed.number.spin.setDecimals(1)
             ed.set_frame(self.win.current_frame)
             ed.edited.connect(lambda value, key, _f=field: self._set_value(_f, value, key))
             ed.jumpRequested.connect(self.win.go_to_frame)
+            ed.touched.connect(lambda _f=field: setattr(self, "key_field", _f))
             label = QLabel(spec.title)
             label.setToolTip(spec.description)
             form.addRow(label, ed)
@@ -360,6 +364,20 @@ class BrushEditor(QMainWindow):
         key("]", lambda: self.scale_size(1.25))
         key("F", self.canvas.fit)
         key("1", lambda: self.canvas.set_zoom(1.0))
+        key("K", self.toggle_key)
+
+    def key_target(self) -> str:
+        """The value K keys: the slider that has focus, else the one last touched (horizontal)."""
+        focus = QApplication.focusWidget()
+        for field, ed in self.value_editors.items():
+            if focus is not None and (focus is ed or ed.isAncestorOf(focus)):
+                return field
+        return self.key_field if self.key_field in self.value_editors else "horizontal"
+
+    def toggle_key(self) -> None:
+        """K: set/remove a key at the current frame on :meth:`key_target` (as its ◆ button)."""
+        if self.brushes:
+            self.value_editors[self.key_target()].toggle_key()
 
     # -- graph ----------------------------------------------------------------------------------
     @property

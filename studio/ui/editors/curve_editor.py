@@ -12,6 +12,10 @@ viewer follows), values up.  Keys are diamonds; Bezier segments show their handl
 * wheel zooms frames about the cursor, Shift+wheel values; middle-drag pans;
 * the Frame and Value fields edit the selected key precisely.
 
+A MotionBrush node also lists its brushes' motion values ("Clouds · horizontal": brush name ·
+field, -10..10).  Such a curve is named ``brushes/<index>/<field>`` here; each edit of it is one
+``SetParam`` of the whole ``brushes`` param with only that field changed.
+
 Every edit is one ``SetParam`` of that param on the window's undo stack; a drag is one undo
 step (one ``merge_key``).  The curves are evaluated with :mod:`studio.graph.animation`, so what
 is drawn is what the engine renders.
@@ -31,6 +35,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QListWidg
 from studio.graph.animation import INTERPOLATIONS, is_animated
 from studio.graph.commands import SetParam
 from studio.ui import theme
+from studio.ui.editors import brushdata as bd
 from studio.ui.editors import curvedata as cd
 from studio.ui.editors.key_button import KEY_COLOUR
 from studio.ui.editors.timing import clip_timing
@@ -39,7 +44,24 @@ CURVE_COLOURS = ("#ff6b6b", "#4dabf7", "#ffd43b", "#69db7c", "#da77f2", "#ffa94d
 LEFT, TOP, BOTTOM, RIGHT = 48, 24, 18, 12
 HIT = 7.0
 _drags = itertools.count(1)
+BRUSH_PREFIX = "brushes/"
+BRUSH_RANGE = (-10.0, 10.0)
 _INTERP_NAMES = {"linear": "Linear", "ease": "Ease in/out", "hold": "Hold", "bezier": "Bezier"}
+
+
+def brush_curve(index: int, field: str) -> str:
+    """The curve name of a brush's motion value (``brushes/<index>/<field>``)."""
+    return f"{BRUSH_PREFIX}{index}/{field}"
+
+
+def _brush_ref(name) -> tuple[int, str] | None:
+    """``(brush index, field)`` of a brush curve name, or None for a param name."""
+    if not isinstance(name, str) or not name.startswith(BRUSH_PREFIX):
+        return None
+    index, _, field = name[len(BRUSH_PREFIX):].partition("/")
+    if not index.isdigit() or field not in bd.VALUE_FIELDS:
+        return None
+    return int(index), field
 
 
 def _nice_step(span: float, pixels: float, min_px: float) -> float:
@@ -493,36 +515,34 @@ class CurveEditor(QWidget):
         node = self.node()
         with QSignalBlocker(self.params):
             self.params.clear()
-            for i, spec in enumerate(self.animatable()):
-                value = node.params.get(spec.name, spec.default)
-                item = QListWidgetItem(self._item_text(spec, value))
-                item.setData(Qt.UserRole, spec.name)
+            for name, title in self.channels():
+                value = self.value(name)
+                item = QListWidgetItem(self._item_text(title, value))
+                item.setData(Qt.UserRole, name)
+                item.setData(Qt.UserRole + 1, title)
                 item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-                shown = is_animated(value) and (self.node_id, spec.name) not in self._hidden
+                shown = is_animated(value) and (self.node_id, name) not in self._hidden
                 item.setCheckState(Qt.Checked if shown else Qt.Unchecked)
-                item.setForeground(QColor(self.colour(spec.name)) if is_animated(value) else QColor("#8d94a0"))
+                item.setForeground(QColor(self.colour(name)) if is_animated(value) else QColor("#8d94a0"))
                 n = len(cd.keys_of(value))
                 item.setToolTip(f"{n} key{'s' if n != 1 else ''}" if n else "not animated: tick to key it")
                 self.params.addItem(item)
-                if spec.name == self.current:
+                if name == self.current:
                     self.params.setCurrentItem(item)
         self.titleChanged.emit(f"Curves — {node.name}" if node is not None else "Curves")
 
-    def _item_text(self, spec, value) -> str:
+    def _item_text(self, title: str, value) -> str:
         v = cd.evaluate(value, self.frame)
-        return f"{spec.title}  {v:.2f}" + ("  ◆" if cd.key_index(value, self.frame) is not None else "")
+        return f"{title}  {v:.2f}" + ("  ◆" if cd.key_index(value, self.frame) is not None else "")
 
     def _update_item_texts(self) -> None:
         node = self.node()
         if node is None:
             return
-        specs = {s.name: s for s in self.animatable()}
         with QSignalBlocker(self.params):
             for i in range(self.params.count()):
                 item = self.params.item(i)
-                spec = specs.get(item.data(Qt.UserRole))
-                if spec is not None:
-                    item.setText(self._item_text(spec, node.params.get(spec.name, spec.default)))
+                item.setText(self._item_text(item.data(Qt.UserRole + 1), self.value(item.data(Qt.UserRole))))
 
     def _param_changed(self, node_id: str, name: str) -> None:
         if node_id == self.node_id:
@@ -555,29 +575,54 @@ class CurveEditor(QWidget):
             self.view.update()
 
     # -- reading ------------------------------------------------------------------------------------------
-    def shown(self) -> list[str]:
+    def brushes(self) -> list:
+        """The node's brushes (a MotionBrush node), else []."""
         node = self.node()
-        if node is None:
+        if node is None or node.node_type is None or node.node_type.param("brushes") is None:
             return []
-        return [s.name for s in self.animatable()
-                if is_animated(node.params.get(s.name)) and (self.node_id, s.name) not in self._hidden]
+        brushes = node.params.get("brushes")
+        return brushes if isinstance(brushes, list) else []
+
+    def channels(self) -> list[tuple[str, str]]:
+        """``(curve name, title)`` of every curve the node can have: its animatable params, then
+        (a MotionBrush node) each brush's motion values."""
+        out = [(s.name, s.title) for s in self.animatable()]
+        brushes = self.brushes()
+        for i, b in enumerate(brushes):
+            if isinstance(b, dict):
+                out += [(brush_curve(i, f), f"{bd.name_of(brushes, i)} · {f}") for f in bd.VALUE_FIELDS]
+        return out
+
+    def shown(self) -> list[str]:
+        if self.node() is None:
+            return []
+        return [name for name, _ in self.channels()
+                if is_animated(self.value(name)) and (self.node_id, name) not in self._hidden]
 
     def value(self, name: str):
         node = self.node()
-        return node.params.get(name) if node is not None else 0.0
+        if node is None:
+            return 0.0
+        ref = _brush_ref(name)
+        if ref is not None:
+            brushes = self.brushes()
+            b = brushes[ref[0]] if ref[0] < len(brushes) else None
+            return (b.get(ref[1], 0.0) or 0.0) if isinstance(b, dict) else 0.0
+        spec = self.spec(name)
+        return node.params.get(name, spec.default if spec is not None else 0.0)
 
     def spec(self, name: str):
         node = self.node()
         return node.node_type.param(name) if node is not None and node.node_type else None
 
     def colour(self, name: str) -> str:
-        names = [s.name for s in self.animatable()]
+        names = [n for n, _ in self.channels()]
         return CURVE_COLOURS[names.index(name) % len(CURVE_COLOURS)] if name in names else CURVE_COLOURS[0]
 
     def empty_hint(self) -> str:
         if self.node() is None:
             return "Select a node to see its animation curves."
-        if not self.animatable():
+        if not self.channels():
             return "This node has no animatable settings."
         return "No animated settings: set a key with ◆ in the inspector, K, or tick a setting on the left."
 
@@ -595,9 +640,18 @@ class CurveEditor(QWidget):
         if self.node() is None:
             return False
         key = (self.node_id, name, "curve", merge) if merge is not None else None
+        ref = _brush_ref(name)
+        if ref is not None:             # one field of one brush: the whole brushes param, one step
+            brushes = self.brushes()
+            if ref[0] >= len(brushes):
+                return False
+            return self.push(SetParam(self.node_id, "brushes", bd.set_field(brushes, ref[0], ref[1], value),
+                                      merge_key=key))
         return self.push(SetParam(self.node_id, name, value, merge_key=key))
 
     def _range(self, name: str):
+        if _brush_ref(name) is not None:
+            return BRUSH_RANGE
         spec = self.spec(name)
         return (spec.min, spec.max) if spec is not None else (None, None)
 
