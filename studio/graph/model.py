@@ -197,32 +197,25 @@ class Graph:
 
     def upstream(self, node_ids: Iterable[str]) -> set[str]:
         """The nodes given and every node they depend on."""
-        seen: set[str] = set()
-        stack = list(node_ids)
-        by_target: dict[str, list[str]] = {}
-        for link in self._links.values():
-            by_target.setdefault(link.target, []).append(link.source)
-        while stack:
-            nid = stack.pop()
-            if nid in seen:
-                continue
-            seen.add(nid)
-            stack.extend(by_target.get(nid, ()))
-        return seen
+        return self._reach(node_ids, lambda link: (link.target, link.source))
 
     def downstream(self, node_id: str) -> set[str]:
         """The node given and every node that depends on it."""
-        seen: set[str] = set()
-        stack = [node_id]
-        by_source: dict[str, list[str]] = {}
+        return self._reach([node_id], lambda link: (link.source, link.target))
+
+    def _reach(self, start: Iterable[str], edge) -> set[str]:
+        """Every node reachable from ``start`` along links, ``edge(link) -> (from, to)``."""
+        nexts: dict[str, list[str]] = {}
         for link in self._links.values():
-            by_source.setdefault(link.source, []).append(link.target)
+            a, b = edge(link)
+            nexts.setdefault(a, []).append(b)
+        seen: set[str] = set()
+        stack = list(start)
         while stack:
             nid = stack.pop()
-            if nid in seen:
-                continue
-            seen.add(nid)
-            stack.extend(by_source.get(nid, ()))
+            if nid not in seen:
+                seen.add(nid)
+                stack.extend(nexts.get(nid, ()))
         return seen
 
     def topological_order(self, subset: Iterable[str] | None = None) -> list[str]:

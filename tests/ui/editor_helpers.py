@@ -16,3 +16,16 @@ def drag_on_canvas(canvas, points, button=Qt.LeftButton, steps: int = 4) -> None
             p = a + (b - a) * (i / steps)
             QTest.mouseMove(canvas, QPoint(int(p.x()), int(p.y())))
     QTest.mouseRelease(canvas, button, Qt.NoModifier, pts[-1])
+
+
+def trigger_shortcut(widget, key) -> bool:
+    """Trigger ``widget``'s shortcut for ``key`` (what pressing it in the active window does).
+
+    Offscreen windows cannot always be made active, so key presses may not reach shortcuts.
+    """
+    from PySide6.QtGui import QKeySequence, QShortcut
+    for sc in widget.findChildren(QShortcut):
+        if sc.key() == QKeySequence(key):
+            sc.activated.emit()
+            return True
+    return False

@@ -12,6 +12,7 @@ from PySide6.QtTest import QTest
 
 from studio.graph.animation import is_animated, value_at
 from studio.motion.spec import brushes_from_json
+from tests.ui.editor_helpers import trigger_shortcut
 
 H = "brushes/0/horizontal"
 BRUSHES = [
@@ -121,15 +122,6 @@ def test_other_nodes_keep_their_param_curves(window, qtbot):
     assert "pan" in names and not any(n.startswith("brushes/") for n in names)
 
 
-def _shortcut(ed, key) -> bool:
-    from PySide6.QtGui import QKeySequence, QShortcut
-    for sc in ed.findChildren(QShortcut):
-        if sc.key() == QKeySequence(key):
-            sc.activated.emit()
-            return True
-    return False
-
-
 def test_k_in_the_brush_editor_keys_the_last_touched_slider(window, qtbot):
     g = window.graph
     g.add("Gradient", node_id="Src1", pos=(0, 0), width=320, height=200)
@@ -142,17 +134,17 @@ def test_k_in_the_brush_editor_keys_the_last_touched_slider(window, qtbot):
     assert ed.key_target() == "horizontal"                           # the default
     window.go_to_frame(8)
     n = window.undo.count()
-    assert _shortcut(ed, Qt.Key_K)
+    assert trigger_shortcut(ed, Qt.Key_K)
     assert _brushes(window)[1]["horizontal"] == {"keys": [{"frame": 8, "value": 0.0, "interp": "linear"}]}
     assert window.undo.count() == n + 1
     ed.value_editors["ambient"].number.spin.setValue(3.0)           # touch the ambient slider
     assert ed.key_target() == "ambient"
     window.go_to_frame(16)
-    assert _shortcut(ed, Qt.Key_K)
+    assert trigger_shortcut(ed, Qt.Key_K)
     amb = _brushes(window)[1]["ambient"]
     assert amb == {"keys": [{"frame": 16, "value": 3.0, "interp": "linear"}]}
     assert ed.value_editors["ambient"].state() == "key"
-    assert _shortcut(ed, Qt.Key_K)                                   # again: removes the key (as ◆)
+    assert trigger_shortcut(ed, Qt.Key_K)                                   # again: removes the key (as ◆)
     assert _brushes(window)[1]["ambient"] == 3.0
     window.undo.undo()
     assert is_animated(_brushes(window)[1]["ambient"])

@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from studio.motion.masks import rasterize_brush
 from studio.motion.spec import brushes_from_json
 from tests.conftest import SAMPLES
-from tests.ui.editor_helpers import drag_on_canvas
+from tests.ui.editor_helpers import drag_on_canvas, trigger_shortcut
 
 
 def _editor(window, qtbot, image_node=("Gradient", {"width": 320, "height": 200})):
@@ -141,23 +141,13 @@ def test_brushes_get_distinct_colours_and_at_most_eight(window, qtbot):
     assert window.undo.count() == 9
 
 
-def _shortcut(ed, key) -> bool:
-    """Trigger the editor's shortcut for ``key`` (what pressing it in the active window does)."""
-    from PySide6.QtGui import QKeySequence, QShortcut
-    for sc in ed.findChildren(QShortcut):
-        if sc.key() == QKeySequence(key):
-            sc.activated.emit()
-            return True
-    return False
-
-
 def _press(ed, qtbot, key) -> None:
     """Press ``key`` in the editor window (offscreen platforms may not activate windows, and
     shortcuts only fire in the active one: then the shortcut is triggered directly)."""
     if ed.isActiveWindow():
         QTest.keyClick(ed.canvas, key)
     else:
-        assert _shortcut(ed, key), f"no shortcut for {key}"
+        assert trigger_shortcut(ed, key), f"no shortcut for {key}"
 
 
 def test_brush_editor_keys_b_e_and_brackets(window, qtbot):
