@@ -15,7 +15,7 @@ Sections (each a function; ``main()`` runs them all and prints the figures):
   region's path.
 * :func:`bench_quality` -- every other frame of real footage dropped and rebuilt at t = 0.5:
   PSNR against the true frames for ours (:class:`Interpolator`), a crossfade and
-  :func:`naive_interpolate` (same flows, no occlusion handling).
+  :func:`naive_interpolate` (plain DIS flows both ways, no occlusion handling).
 
 Run: ``python -m benchmarks.bench_flow [speed|memory|accuracy|quality ...]``.  Not part of
 the test suite.
@@ -261,7 +261,7 @@ def bench_quality() -> dict:
             it = Interpolator(a, b)
             scores["ours"].append(_psnr(it.frame(0.5), truth))
             scores["crossfade"].append(_psnr(crossfade(a, b, 0.5), truth))
-            scores["naive"].append(_psnr(naive_interpolate(a, b, 0.5, it.flow), truth))
+            scores["naive"].append(_psnr(naive_interpolate(a, b, 0.5), truth))
         m = {k: float(np.mean(v)) for k, v in scores.items()}
         out[name] = m
         print(f"  {name} ({len(scores['ours'])} rebuilt frames): PSNR ours {m['ours']:.2f} dB, crossfade "

@@ -6,10 +6,13 @@ from studio.graph import Choice, Float, Input, NodeType, Output
 from studio.graph.animation import as_curve_or_number
 from studio.timecode import NAMED_RATES
 from studio.motion.retime import MAX_SPEED, MIN_SPEED, retime
+from studio.motion.warp import backend_for
 
 
 def _retime(ctx, *, clip, speed, fps):
-    return {"clip": retime(clip, as_curve_or_number(speed), None if fps == "source" else fps)}
+    gpu = ctx.accelerator
+    backend = backend_for(gpu, ctx.device()) if gpu else None
+    return {"clip": retime(clip, as_curve_or_number(speed), None if fps == "source" else fps, backend)}
 
 
 NODES = [

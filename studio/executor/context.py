@@ -43,6 +43,16 @@ class EvalContext:
         return self._devices.torch_device()
 
     @property
+    def accelerator(self) -> str | None:
+        """'cuda' or 'mps' when the device manager has a GPU to render on, else None.
+
+        Without a device manager, or on a machine that plainly has no GPU, torch is not imported.
+        """
+        if self._devices is None:
+            return None
+        return self._devices.accelerator()
+
+    @property
     def device_kind(self) -> str:
         """'cuda', 'mps' or 'cpu' without importing torch when the choice is forced to cpu."""
         if self._devices is None:

@@ -1,11 +1,15 @@
 """The device manager: picks cuda, then mps, then cpu, unless told otherwise.
 
 torch is imported here and only when a device is first asked for, so starting the app or
-running ``cinegraph --help`` never pays for it.
+running ``cinegraph --help`` never pays for it.  :meth:`DeviceManager.accelerator` answers
+"is there a GPU to render on?" without importing torch when the machine plainly has none
+(Linux without ``/dev/nvidia*`` device files), so CPU-only renders never pay for torch either.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 from studio.errors import DeviceError
@@ -46,6 +50,15 @@ class DeviceManager:
             return self.preference
         return "cuda" if has_cuda else "mps" if has_mps else "cpu"
 
+    def accelerator(self) -> str | None:
+        """'cuda' or 'mps' when work should go to a GPU, else None (see the module docstring)."""
+        with self._lock:
+            known = self._kind
+        if known is None and self.preference == "auto" and _plainly_no_gpu():
+            return None
+        kind = self.kind()
+        return kind if kind in ("cuda", "mps") else None
+
     def torch_device(self):
         import torch
         return torch.device(self.kind())
@@ -54,3 +67,13 @@ class DeviceManager:
     def uses_torch(self) -> bool:
         """True when work should go to torch (a GPU is chosen)."""
         return self.kind() in ("cuda", "mps")
+
+
+def _plainly_no_gpu() -> bool:
+    """True on Linux with no NVIDIA device files and torch not yet imported (no GPU to find)."""
+    if "torch" in sys.modules or not sys.platform.startswith("linux"):
+        return False
+    try:
+        return not any(name.startswith("nvidia") for name in os.listdir("/dev"))
+    except OSError:
+        return False

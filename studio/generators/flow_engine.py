@@ -18,6 +18,10 @@ position on that axis at each frame (easing does not apply); in a brush value it
 value in force at each frame (speeds are integrated).  Curves become the per-frame
 overrides of ``request.animation`` (see :mod:`studio.motion.fields`).
 
+Backends: the per-frame warps run on OpenCV on the CPU, or on torch (``grid_sample``) on
+the GPU when the executor's device manager has one (:meth:`EvalContext.accelerator`); both
+give the same frames within a few levels.
+
 The clip is *streaming*: frame ``i`` is computed on demand from precomputed data, in any
 order; per-request work (masks, background fill, layer cut-outs) happens once up front with
 cancellation checks, and key-pair flows once on first use.
@@ -37,7 +41,7 @@ from studio.graph.animation import Curve
 from studio.media.clip import CallableSource, Clip, as_rgb8
 from studio.motion.interpolate import Interpolator, conform, key_segments
 from studio.motion.spec import CAMERA_AXES, CameraSpec, MotionSpec
-from studio.motion.warp import MotionRig
+from studio.motion.warp import MotionRig, backend_for
 
 STILL_SECONDS = 4
 
@@ -101,14 +105,16 @@ class FlowEngine:
             raise EngineError(f"frames: {frames} is too few")
         motion, camera, animation = flatten_curves(request.motion, request.camera, frames, request.animation)
         ctx.progress(0.0, "preparing")
+        gpu = ctx.accelerator
+        backend = backend_for(gpu, ctx.device()) if gpu else None
         rig = MotionRig(motion, camera, (w, h), frames, float(fps), seed=request.seed, animation=animation,
-                        shutter_angle=request.shutter_angle, check=ctx.check_cancel)
+                        shutter_angle=request.shutter_angle, check=ctx.check_cancel, backend=backend)
         if keys:
             images = []
             for k in keys:
                 ctx.check_cancel()
                 images.append(conform(as_rgb8(k.image), (w, h)))
-            render = _KeyframeRender(images, [(k.frame, k.hold) for k in keys], rig)
+            render = _KeyframeRender(images, [(k.frame, k.hold) for k in keys], rig, backend)
             for a, pair in enumerate(render.pairs):   # the one-time flows, inside this run
                 ctx.progress(a / max(len(render.pairs), 1), f"optical flow {a + 1}/{len(render.pairs)}")
                 pair.prepare(ctx.check_cancel)
@@ -133,9 +139,9 @@ class _KeyframeRender:
     """Frames between keys; the pair flows are computed by :meth:`FlowEngine.generate` up front,
     so a clip kept in the cache never needs the run that made it."""
 
-    def __init__(self, images: list[np.ndarray], keys: list[tuple[int, int]], rig: MotionRig):
+    def __init__(self, images: list[np.ndarray], keys: list[tuple[int, int]], rig: MotionRig, backend=None):
         self.images, self.keys, self.rig = images, keys, rig
-        self.pairs = [Interpolator(a, b) for a, b in zip(images, images[1:])]
+        self.pairs = [Interpolator(a, b, backend) for a, b in zip(images, images[1:])]
         self.nbytes = sum(im.nbytes for im in images) + rig.nbytes
 
     def base(self, i: int) -> np.ndarray:

@@ -22,8 +22,10 @@ both are uncertain.  Keys are returned exactly at their own frames.
 Keyframes of different sizes are conformed to the output size by scaling to cover it and
 cropping the centre (:func:`conform`), so nothing is stretched.
 
-Costs: flows once per key pair (cached, thread safe); each in-between frame is a handful of
-OpenCV calls (two remaps of the keys, two of the visibility maps, one weighted blend).
+Costs: flows once per key pair (cached, thread safe), kept at the flow resolution; each
+in-between frame combines them there, builds the two sampling maps with one resize each, does
+one 4-channel remap per key (picture plus visibility in the alpha channel) and one weighted
+blend (``_CvPair``; on a GPU the same steps run on torch, ``TorchPair``).
 """
 
 from __future__ import annotations
@@ -84,32 +86,50 @@ def _upscale_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return up
 
 
-def _visibility(f_ab: np.ndarray, f_ba: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Soft forward-backward consistency of ``f_ab`` (1: visible in b, 0: occluded)."""
+def _visibility(f_ab: np.ndarray, f_ba: np.ndarray, grid: np.ndarray, units: tuple[float, float]) -> np.ndarray:
+    """Soft forward-backward consistency of ``f_ab`` (1: visible in b, 0: occluded).
+
+    The flows are in the pixels of ``grid``; ``units`` converts them to output pixels, in
+    which the tolerance is set.
+    """
     back = cv2.remap(f_ba, grid + f_ab, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    err = f_ab + back
+    err = (f_ab + back) * np.float32(units)
     mismatch = err[..., 0] ** 2 + err[..., 1] ** 2
-    motion = f_ab[..., 0] ** 2 + f_ab[..., 1] ** 2 + back[..., 0] ** 2 + back[..., 1] ** 2
+    fa, fb = f_ab * np.float32(units), back * np.float32(units)
+    motion = fa[..., 0] ** 2 + fa[..., 1] ** 2 + fb[..., 0] ** 2 + fb[..., 1] ** 2
     tolerance = 0.01 * motion + 0.5
     return np.exp(-mismatch / tolerance).astype(np.float32)
 
 
 @dataclass
 class PairFlow:
-    """Flows and visibilities between two keys, at full resolution."""
+    """Flows and visibilities between two keys, at the flow resolution.
+
+    ``f01``/``f10`` are in *output* pixels (scaled from the flow resolution), ``v0``/``v1`` in
+    0..1; all are (h', w', ...) arrays at the reduced size the flow was estimated at, and
+    :meth:`full` brings one to the output size.
+    """
 
     f01: np.ndarray
     f10: np.ndarray
     v0: np.ndarray
     v1: np.ndarray
+    size: tuple[int, int]        # the output (W, H)
 
     @property
     def nbytes(self) -> int:
         return self.f01.nbytes + self.f10.nbytes + self.v0.nbytes + self.v1.nbytes
 
+    def full(self, field: np.ndarray) -> np.ndarray:
+        """``field`` (one of the above, or a combination) resized to the output size."""
+        if field.shape[1::-1] == self.size:
+            return field
+        return cv2.resize(field, self.size, interpolation=cv2.INTER_LINEAR)
 
-def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None = None) -> PairFlow:
-    """Bidirectional DIS flow between two same-size RGB frames, with visibilities."""
+
+def dis_flows(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None = None
+              ) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """DIS flows both ways at the flow resolution, and the (x, y) factor to output pixels."""
     h, w = i0.shape[:2]
     scale = min(1.0, FLOW_LONG_SIDE / max(h, w))
     g0, g1 = _grey_small(i0, scale), _grey_small(i1, scale)
@@ -120,28 +140,46 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
     f10 = dis.calc(g1, g0, None)
     if check:
         check()
-    f01, f10 = _upscale_flow(f01, (w, h)), _upscale_flow(f10, (w, h))
-    grid = _grid(h, w)
-    return PairFlow(f01, f10, _visibility(f01, f10, grid), _visibility(f10, f01, grid))
+    fh, fw = f01.shape[:2]
+    return f01, f10, (w / fw, h / fh)
+
+
+def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None = None) -> PairFlow:
+    """Bidirectional DIS flow between two same-size RGB frames, with visibilities."""
+    h, w = i0.shape[:2]
+    f01, f10, units = dis_flows(i0, i1, check)
+    grid = _grid(*f01.shape[:2])
+    v0, v1 = _visibility(f01, f10, grid, units), _visibility(f10, f01, grid, units)
+    k = np.float32(units)
+    return PairFlow(f01 * k, f10 * k, v0, v1, (w, h))
 
 
 class Interpolator:
-    """In-between frames of one key pair (the flows computed once, on first use)."""
+    """In-between frames of one key pair (the flows computed once, on first use).
 
-    def __init__(self, i0: np.ndarray, i1: np.ndarray):
+    ``backend``: None for OpenCV on the CPU, or a :class:`studio.motion.torch_warp.TorchOps`
+    to sample and blend on its device.
+    """
+
+    def __init__(self, i0: np.ndarray, i1: np.ndarray, backend=None):
         if i0.shape != i1.shape:
             raise ValueError(f"keys differ in size: {i0.shape} and {i1.shape}")
         self.i0, self.i1 = i0, i1
+        self.backend = backend
         self._flow: PairFlow | None = None
-        self._grid: np.ndarray | None = None
+        self._state = None
         self._lock = threading.Lock()
 
     def prepare(self, check: Callable[[], None] | None = None) -> PairFlow:
         """Compute the flows now (``check`` is called between steps and not kept)."""
         with self._lock:
             if self._flow is None:
-                self._flow = pair_flow(self.i0, self.i1, check)
-                self._grid = _grid(*self.i0.shape[:2])
+                flow = pair_flow(self.i0, self.i1, check)
+                if self.backend is None:
+                    self._state = _CvPair(self.i0, self.i1, flow)
+                else:
+                    self._state = self.backend.interpolator(self.i0, self.i1, flow, FLOOR)
+                self._flow = flow
             return self._flow
 
     @property
@@ -150,25 +188,97 @@ class Interpolator:
 
     @property
     def nbytes(self) -> int:
-        return self.i0.nbytes + self.i1.nbytes + (self._flow.nbytes * 2 if self._flow is not None else 0)
+        extra = 0 if self._flow is None else self._flow.nbytes + self._state.nbytes
+        return self.i0.nbytes + self.i1.nbytes + extra
 
     def frame(self, t: float) -> np.ndarray:
         if t <= 0.0:
             return self.i0
         if t >= 1.0:
             return self.i1
+        self.prepare()
+        return self._state.frame(t)
+
+
+class _CvPair:
+    """The per-frame work of :class:`Interpolator` on OpenCV.
+
+    Each key is stored as RGBA uint8 with its visibility in the alpha channel, so one remap
+    (OpenCV's 4-channel path, several times faster than 3 channels) samples picture and
+    visibility together; the approximated flows are combined at the flow resolution and
+    resized, and the weighted blend is one ``cv2.blendLinear``.
+    """
+
+    def __init__(self, i0: np.ndarray, i1: np.ndarray, flow: PairFlow):
+        self.flow = flow
+        self.p0 = _with_alpha(i0, flow.full(flow.v0))
+        self.p1 = _with_alpha(i1, flow.full(flow.v1))
+        self.maps = _ResizedGrid(flow.f01.shape[1::-1], flow.size)
+
+    @property
+    def nbytes(self) -> int:
+        return self.p0.nbytes + self.p1.nbytes + self.maps.nbytes
+
+    def frame(self, t: float) -> np.ndarray:
         fl = self.flow
-        grid = self._grid
-        f_t0 = cv2.addWeighted(fl.f01, -(1.0 - t) * t, fl.f10, t * t, 0.0)
-        f_t1 = cv2.addWeighted(fl.f01, (1.0 - t) ** 2, fl.f10, -t * (1.0 - t), 0.0)
-        m0, m1 = cv2.add(grid, f_t0), cv2.add(grid, f_t1)
-        w0 = cv2.remap(self.i0, m0, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        w1 = cv2.remap(self.i1, m1, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        v0 = cv2.remap(fl.v0, m0, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        v1 = cv2.remap(fl.v1, m1, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        a = cv2.multiply(cv2.add(v1, FLOOR), 1.0 - t)
-        b = cv2.multiply(cv2.add(v0, FLOOR), t)
-        return cv2.blendLinear(w0, w1, a, b)
+        maps0 = self.maps(cv2.addWeighted(fl.f01, -(1.0 - t) * t, fl.f10, t * t, 0.0))
+        maps1 = self.maps(cv2.addWeighted(fl.f01, (1.0 - t) ** 2, fl.f10, -t * (1.0 - t), 0.0))
+        w0 = cv2.remap(self.p0, maps0, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        w1 = cv2.remap(self.p1, maps1, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        # w0's weight is (1 - t) * V1 at the I1 sample, w1's is t * V0 at the I0 sample
+        v0, v1 = cv2.extractChannel(w0, 3), cv2.extractChannel(w1, 3)
+        a = cv2.addWeighted(v1, (1.0 - t) / 255.0, v1, 0.0, FLOOR * (1.0 - t), dtype=cv2.CV_32F)
+        b = cv2.addWeighted(v0, t / 255.0, v0, 0.0, FLOOR * t, dtype=cv2.CV_32F)
+        return cv2.cvtColor(cv2.blendLinear(w0, w1, a, b), cv2.COLOR_RGBA2RGB)
+
+
+class _ResizedGrid:
+    """Absolute sampling maps ``grid + flow`` at the output size from a flow at a reduced size.
+
+    The reduced pixel grid (in output pixels) plus the flow is resized in one ``cv2.resize``
+    -- the grid is linear, so it comes back exact -- except in the outermost rows and columns,
+    where the resize clamps to the first and last samples; those get their exact grid back.
+    """
+
+    def __init__(self, small: tuple[int, int], size: tuple[int, int]):
+        (sw, sh), (w, h) = small, size
+        self.size = size
+        kx, ky = w / sw, h / sh
+        gx, gy = np.meshgrid((np.arange(sw, dtype=np.float32) + 0.5) * kx - 0.5,
+                             (np.arange(sh, dtype=np.float32) + 0.5) * ky - 0.5)
+        self.grid = np.dstack([gx, gy])
+        self.fix_x = _clamp_fix(sw, w)
+        self.fix_y = _clamp_fix(sh, h)
+
+    @property
+    def nbytes(self) -> int:
+        return self.grid.nbytes
+
+    def __call__(self, flow: np.ndarray) -> np.ndarray:
+        maps = cv2.resize(cv2.add(self.grid, flow), self.size, interpolation=cv2.INTER_LINEAR)
+        for j, d in self.fix_x:
+            maps[:, j, 0] += d
+        for i, d in self.fix_y:
+            maps[i, :, 1] += d
+        return maps
+
+
+def _clamp_fix(n: int, size: int) -> list[tuple[int, float]]:
+    """Where resizing ``n`` grid samples to ``size`` clamps: (pixel, exact minus clamped)."""
+    k = size / n
+    out = []
+    for j in range(size):
+        c = (j + 0.5) / k - 0.5
+        clamped = min(max(c, 0.0), n - 1.0)
+        if clamped != c:
+            out.append((j, float(j - ((clamped + 0.5) * k - 0.5))))
+    return out
+
+
+def _with_alpha(image: np.ndarray, visibility: np.ndarray) -> np.ndarray:
+    out = cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)
+    out[..., 3] = np.clip(visibility * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return out
 
 
 # -- baselines for the quality benchmark -------------------------------------------------
@@ -176,12 +286,14 @@ def crossfade(i0: np.ndarray, i1: np.ndarray, t: float) -> np.ndarray:
     return cv2.addWeighted(i0, 1.0 - t, i1, t, 0.0)
 
 
-def naive_interpolate(i0: np.ndarray, i1: np.ndarray, t: float, flow: PairFlow | None = None) -> np.ndarray:
+def naive_interpolate(i0: np.ndarray, i1: np.ndarray, t: float) -> np.ndarray:
     """Bidirectional DIS warp with plain time weights and no occlusion handling."""
-    fl = flow or pair_flow(i0, i1)
-    grid = _grid(*i0.shape[:2])
-    w0 = cv2.remap(i0, grid - t * fl.f01, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    w1 = cv2.remap(i1, grid - (1.0 - t) * fl.f10, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    h, w = i0.shape[:2]
+    f01, f10, _ = dis_flows(i0, i1)
+    f01, f10 = _upscale_flow(f01, (w, h)), _upscale_flow(f10, (w, h))
+    grid = _grid(h, w)
+    w0 = cv2.remap(i0, grid - t * f01, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    w1 = cv2.remap(i1, grid - (1.0 - t) * f10, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     return cv2.addWeighted(w0, 1.0 - t, w1, t, 0.0)
 
 

@@ -97,8 +97,9 @@ def positions(n_src: int, speed: float | Curve, src_fps: Fraction, out_fps: Frac
 class RetimeSource(FrameSource):
     """Streaming frames of a retimed clip (any order, any thread)."""
 
-    def __init__(self, clip: Clip, pos: np.ndarray, alpha: bool = False):
+    def __init__(self, clip: Clip, pos: np.ndarray, alpha: bool = False, backend=None):
         self._clip = clip
+        self._backend = backend
         self._pos = pos
         self._alpha = alpha
         self.length, self.height, self.width = len(pos), clip.height, clip.width
@@ -125,7 +126,8 @@ class RetimeSource(FrameSource):
                 return it
             # no cancel check kept here: frames are pulled later by whoever consumes the
             # clip, whose own loop checks its run between frames
-            it = Interpolator(np.ascontiguousarray(self._clip.frame(i)), np.ascontiguousarray(self._clip.frame(i + 1)))
+            it = Interpolator(np.ascontiguousarray(self._clip.frame(i)), np.ascontiguousarray(self._clip.frame(i + 1)),
+                              self._backend)
             self._pairs[i] = it
             while len(self._pairs) > PAIR_CACHE:
                 self._pairs.popitem(last=False)
@@ -147,12 +149,16 @@ class RetimeSource(FrameSource):
         return float(self._pos[index])
 
 
-def retime(clip: Clip, speed: float | Curve = 1.0, fps: Fraction | str | float | int | None = None) -> Clip:
-    """``clip`` retimed to ``speed`` at ``fps`` (None or "source": the clip's own rate), streaming."""
+def retime(clip: Clip, speed: float | Curve = 1.0, fps: Fraction | str | float | int | None = None,
+           backend=None) -> Clip:
+    """``clip`` retimed to ``speed`` at ``fps`` (None or "source": the clip's own rate), streaming.
+
+    ``backend``: None for OpenCV, or a :class:`studio.motion.torch_warp.TorchOps` (GPU).
+    """
     src_fps = clip.fps
     out_fps = src_fps if fps is None or fps == "source" else parse_rate(fps)
     pos = positions(len(clip), speed, src_fps, out_fps)
-    frames = RetimeSource(clip, pos)
+    frames = RetimeSource(clip, pos, backend=backend)
     alpha = RetimeSource(clip, pos, alpha=True) if clip.has_alpha else None
     constant_one = not isinstance(speed, Curve) and float(speed) == 1.0
     audio = clip.audio if constant_one else None

@@ -11,8 +11,16 @@ uses fixed-point weights; torch samples in float32.  On a real photo with a smoo
 uint8 results differ by at most 1 level (mean about 1e-4) and float32 results by under 0.005
 levels; the tests hold them to max <= 1 and max < 0.02.
 
-Not yet wired into :class:`studio.motion.warp.MotionRig`: a GPU path should keep the layer
-crops on the device across frames (uploading them per frame would cost more than it saves).
+:class:`TorchOps` is the torch backend of :class:`studio.motion.warp.MotionRig` (the same
+steps as :class:`studio.motion.warp.CvOps`): the background and the layer crops are uploaded
+once per picture and stay on the device in float32; a frame is one ``grid_sample`` of the
+background through the camera homography (``padding_mode="reflection"`` with
+``align_corners=True`` is OpenCV's ``BORDER_REFLECT_101``), one per layer through its composed
+transform (ambient maps are given coarse and resized with ``F.interpolate``, which uses the
+same half-pixel centres as ``cv2.resize``), the "over" composites in float, and one download
+of the finished uint8 frame.  The OpenCV path rounds its canvas and layers to uint8 between
+steps and this one does not, so frames differ by a few levels at most (the tests hold the
+torch path on the CPU build to max <= 4 and mean < 0.3 levels against OpenCV).
 
 torch is imported inside the functions only (no module-level import anywhere), so importing
 this module costs nothing until a torch path is actually used.
@@ -22,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-BORDERS = {"constant": "zeros", "replicate": "border"}
+BORDERS = {"constant": "zeros", "replicate": "border", "reflect101": "reflection"}
 
 
 def remap_torch(image: np.ndarray, map_xy: np.ndarray, *, border: str = "constant", device=None,
@@ -77,4 +85,117 @@ def warp_affine_torch(image: np.ndarray, matrix: np.ndarray, dsize: tuple[int, i
     return remap_torch(image, affine_map(matrix, dsize), border=border, device=device)
 
 
-__all__ = ["BORDERS", "affine_map", "remap_torch", "warp_affine_torch"]
+class TorchOps:
+    """The torch backend of :class:`studio.motion.warp.MotionRig` (see the module docstring).
+
+    Handles are (1, C, H, W) float32 tensors on ``device``: pictures RGB 0..255, layers
+    premultiplied RGB 0..255 plus alpha 0..1.
+    """
+
+    name = "torch"
+
+    def __init__(self, device="cpu"):
+        import torch
+        import torch.nn.functional as F
+
+        self._torch, self._F = torch, F
+        self.device = torch.device(device)
+
+    def _tensor(self, array: np.ndarray):
+        t = self._torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+        return t.to(self.device).permute(2, 0, 1)[None].contiguous()
+
+    def picture(self, image: np.ndarray):
+        return self._tensor(image)
+
+    def layer(self, crop: np.ndarray):
+        return self._tensor(crop)
+
+    def nbytes(self, handle) -> int:
+        return 0 if handle is None else handle.element_size() * handle.nelement()
+
+    def copy(self, canvas):
+        return canvas.clone()
+
+    def _sample(self, src, pixels, border: str):
+        """``src`` sampled at absolute pixel positions ``pixels`` (1, H', W', 2)."""
+        h, w = src.shape[-2:]
+        scale = self._torch.tensor([2.0 / max(w - 1, 1), 2.0 / max(h - 1, 1)], device=self.device)
+        return self._F.grid_sample(src, pixels * scale - 1.0, mode="bilinear", padding_mode=BORDERS[border],
+                                   align_corners=True)
+
+    def warp(self, src, inv: np.ndarray, dsize: tuple[int, int], border: str):
+        torch = self._torch
+        dw, dh = dsize
+        ys, xs = torch.meshgrid(torch.arange(dh, device=self.device, dtype=torch.float64),
+                                torch.arange(dw, device=self.device, dtype=torch.float64), indexing="ij")
+        m = torch.as_tensor(np.asarray(inv, np.float64), device=self.device)
+        q = torch.stack([xs, ys, torch.ones_like(xs)], dim=-1) @ m.T
+        pixels = (q[..., :2] / q[..., 2:]).float()[None]
+        return self._sample(src, pixels, border)
+
+    def warp_map(self, src, coarse: np.ndarray, step: int, dsize: tuple[int, int], border: str):
+        dw, dh = dsize
+        ny, nx = coarse.shape[:2]
+        c = self._tensor(coarse)
+        up = self._F.interpolate(c, size=(ny * step, nx * step), mode="bilinear", align_corners=False)
+        pixels = up[0, :, step:step + dh, step:step + dw].permute(1, 2, 0)[None]
+        return self._sample(src, pixels, border)
+
+    def over(self, canvas, box, layer) -> None:
+        x0, y0, x1, y1 = box
+        roi = canvas[:, :, y0:y1, x0:x1]
+        roi.mul_(1.0 - layer[:, 3:4]).add_(layer[:, :3])
+
+    def finish(self, canvas) -> np.ndarray:
+        out = canvas[0].clamp(0.0, 255.0).add_(0.5).to(self._torch.uint8)
+        return out.permute(1, 2, 0).contiguous().cpu().numpy()
+
+    def interpolator(self, i0: np.ndarray, i1: np.ndarray, flow, floor: float) -> "TorchPair":
+        """The per-frame work of :class:`studio.motion.interpolate.Interpolator` on this device."""
+        return TorchPair(self, i0, i1, flow, floor)
+
+
+class TorchPair:
+    """In-between frames of one key pair on a torch device (the same steps as OpenCV's ``_CvPair``).
+
+    Keys and their visibilities stay on the device as (1, 4, H, W) float32; the flows stay at
+    the flow resolution and are resized with ``F.interpolate`` (half-pixel centres, like
+    ``cv2.resize``); one ``grid_sample`` per key (``padding_mode="border"``, OpenCV's
+    ``BORDER_REPLICATE``) and the weighted blend.
+    """
+
+    def __init__(self, ops: TorchOps, i0: np.ndarray, i1: np.ndarray, flow, floor: float):
+        torch = ops._torch
+        self.ops, self.floor = ops, float(floor)
+        self.size = flow.size
+        self.p0 = torch.cat([ops._tensor(i0), ops._tensor(flow.full(flow.v0)[..., None])], dim=1)
+        self.p1 = torch.cat([ops._tensor(i1), ops._tensor(flow.full(flow.v1)[..., None])], dim=1)
+        self.f01, self.f10 = ops._tensor(flow.f01), ops._tensor(flow.f10)
+        w, h = self.size
+        ys, xs = torch.meshgrid(torch.arange(h, device=ops.device, dtype=torch.float32),
+                                torch.arange(w, device=ops.device, dtype=torch.float32), indexing="ij")
+        self.grid = torch.stack([xs, ys], dim=-1)[None]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(self.ops.nbytes(x) for x in (self.p0, self.p1, self.f01, self.f10, self.grid))
+
+    def _maps(self, a: float, b: float):
+        w, h = self.size
+        f = self.f01 * a + self.f10 * b
+        if f.shape[-2:] != (h, w):
+            f = self.ops._F.interpolate(f, size=(h, w), mode="bilinear", align_corners=False)
+        return self.grid + f.permute(0, 2, 3, 1)
+
+    def frame(self, t: float) -> np.ndarray:
+        ops = self.ops
+        w0 = ops._sample(self.p0, self._maps(-(1.0 - t) * t, t * t), "replicate")
+        w1 = ops._sample(self.p1, self._maps((1.0 - t) ** 2, -t * (1.0 - t)), "replicate")
+        a = (w1[:, 3:4] + self.floor) * (1.0 - t)
+        b = (w0[:, 3:4] + self.floor) * t
+        out = (w0[:, :3] * a + w1[:, :3] * b) / (a + b)
+        return ops.finish(out)
+
+
+__all__ = ["BORDERS", "TorchOps", "affine_map", "remap_torch", "warp_affine_torch"]

@@ -10,18 +10,26 @@ Model (per request, precomputed once by :class:`MotionRig` and :meth:`MotionRig.
 * The background ``B`` is the picture with the union of the moving regions (``m > 1/512``)
   filled by :func:`studio.motion.fill.fill_background` (pull-push at reduced size): what a
   region uncovers when it moves away is a smooth continuation of its surroundings, never black.
-* A frame: copy ``B``; warp each layer (inside its bounding boxes only) with
-  ``cv2.warpAffine`` -- or ``cv2.remap`` when ambient wander adds a field, sampled on a coarse
-  grid and resized -- and composite it "over" in depth order (lower proximity first, nearer
-  last); then warp the whole frame by the camera homography with ``cv2.warpPerspective`` and
-  ``BORDER_REFLECT_101``: the strip a camera move uncovers is the mirrored picture, which hides
-  better than black or smeared edge pixels (an overscan would change the requested move).
+* A frame: the background warped by the camera homography ``H`` (``BORDER_REFLECT_101``: the
+  strip a camera move uncovers is the mirrored picture, which hides better than black or
+  smeared edge pixels; an overscan would change the requested move), then each layer warped
+  *once* by ``H`` composed with its own affine motion -- inside the bounding box it reaches
+  only -- and composited "over" in depth order (lower proximity first, nearer last).  Layers
+  with ambient wander are sampled through a map: the inverse transform minus the ambient
+  field, which is evaluated on a coarse grid and resized (it is smooth).  Composing the camera
+  into each warp resamples every pixel once, not twice.
 * Motion blur: with ``shutter_angle > 0`` a frame averages sub-frame renders over
   ``shutter_angle / 360`` of a frame centred on the frame time (clamped to the clip), as many
   samples as the fastest pixel needs for about one-pixel steps (at most 12).  Frame 0 is
   never blurred: it stays the picture itself, so a shot starts exactly on its still.
 * Frames whose transforms are all the identity (frame 0, or no motion at all) return the
   picture itself, bit-exact.
+
+Backends (the per-frame warps and composites): :class:`CvOps` runs on the CPU with OpenCV and
+keeps canvases as 4-channel uint8 (OpenCV's warps are several times faster on 4 channels than
+on 3) with premultiplied uint8 layers; :class:`studio.motion.torch_warp.TorchOps` runs the same
+steps with ``grid_sample`` on a torch device (a GPU), keeping the background and layers there
+in float32.  Both give the same frames within a few levels (see docs/flow_engine.md).
 
 Frames are independent of each other: :meth:`MotionRig.render` reads only precomputed data, so
 frames can be rendered in any order and from several threads.
@@ -31,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -44,6 +52,89 @@ from studio.motion.spec import CameraSpec, MotionSpec
 MAX_BLUR_SAMPLES = 12
 #: ambient fields are sampled every AMBIENT_STEP * H pixels and resized (they are smooth)
 AMBIENT_STEP = 0.005
+
+_CV_BORDERS = {"constant": cv2.BORDER_CONSTANT, "reflect101": cv2.BORDER_REFLECT_101,
+               "replicate": cv2.BORDER_REPLICATE}
+
+
+def is_affine(matrix: np.ndarray) -> bool:
+    return abs(matrix[2, 0]) < 1e-15 and abs(matrix[2, 1]) < 1e-15 and abs(matrix[2, 2] - 1.0) < 1e-12
+
+
+class CvOps:
+    """The OpenCV (CPU) backend of :class:`MotionRig`.
+
+    Canvases are (H, W, 4) uint8 (the 4th channel is padding) and layers (h, w, 4) uint8
+    premultiplied RGB plus alpha in 0..255.  ``warp`` samples ``src`` at ``inv @ (x, y, 1)`` for
+    each destination pixel (pixel centres on integers, bilinear); ``warp_map`` samples it through a
+    map given on a coarse grid.
+    """
+
+    name = "opencv"
+
+    def picture(self, image: np.ndarray) -> np.ndarray:
+        return cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)
+
+    def layer(self, crop: np.ndarray) -> np.ndarray:
+        """A float32 premultiplied crop (RGB 0..255, alpha 0..1) in this backend's form."""
+        out = np.empty(crop.shape, np.uint8)
+        np.add(crop[..., :3], 0.5, out=out[..., :3], casting="unsafe")
+        out[..., 3] = np.clip(crop[..., 3] * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return out
+
+    def nbytes(self, handle) -> int:
+        return 0 if handle is None else handle.nbytes
+
+    def copy(self, canvas: np.ndarray) -> np.ndarray:
+        return canvas.copy()
+
+    def warp(self, src: np.ndarray, inv: np.ndarray, dsize: tuple[int, int], border: str) -> np.ndarray:
+        mode = _CV_BORDERS[border]
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        if is_affine(inv):
+            return cv2.warpAffine(src, inv[:2], dsize, flags=flags, borderMode=mode, borderValue=0)
+        return cv2.warpPerspective(src, inv, dsize, flags=flags, borderMode=mode, borderValue=0)
+
+    def warp_map(self, src: np.ndarray, coarse: np.ndarray, step: int, dsize: tuple[int, int],
+                 border: str) -> np.ndarray:
+        """Sample ``src`` through a smooth map given on a coarse grid (see :func:`coarse_points`)."""
+        dw, dh = dsize
+        ny, nx = coarse.shape[:2]
+        maps = cv2.resize(coarse, (nx * step, ny * step), interpolation=cv2.INTER_LINEAR)
+        return cv2.remap(src, maps[step:step + dh, step:step + dw], None, cv2.INTER_LINEAR,
+                         borderMode=_CV_BORDERS[border], borderValue=0)
+
+    def over(self, canvas: np.ndarray, box: Box, layer: np.ndarray) -> None:
+        """Composite premultiplied ``layer`` over ``canvas[box]`` in place."""
+        x0, y0, x1, y1 = box
+        roi = canvas[y0:y1, x0:x1]
+        keep = cv2.cvtColor(cv2.bitwise_not(cv2.extractChannel(layer, 3)), cv2.COLOR_GRAY2RGBA)
+        cv2.add(cv2.multiply(roi, keep, scale=1.0 / 255.0), layer, dst=roi)
+
+    def finish(self, canvas: np.ndarray) -> np.ndarray:
+        return cv2.cvtColor(canvas, cv2.COLOR_RGBA2RGB)
+
+
+def coarse_points(dsize: tuple[int, int], step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Destination positions of a coarse map with one ``step`` apart, one extra on each side.
+
+    Node ``i`` sits at ``(i - 0.5) * step - 0.5``: resizing the coarse map by ``step`` with
+    half-pixel centres (``cv2.resize``, ``F.interpolate(align_corners=False)``) and dropping
+    ``step`` pixels on each side puts destination pixel ``j`` exactly on position ``j``, and
+    every destination pixel falls between nodes (no clamped border rows), so an affine map comes
+    back exact and a smooth one within its curvature over ``step`` pixels.
+    """
+    dw, dh = dsize
+    nx, ny = -(-dw // step) + 2, -(-dh // step) + 2
+    return (np.arange(nx) - 0.5) * step - 0.5, (np.arange(ny) - 0.5) * step - 0.5
+
+
+def backend_for(kind: str | None = None, device=None):
+    """The rendering backend for a device kind: OpenCV for ``cpu``/None, torch otherwise."""
+    if kind in (None, "cpu", "opencv"):
+        return CvOps()
+    from studio.motion.torch_warp import TorchOps
+    return TorchOps(device if device is not None else kind)
 
 
 @dataclass
@@ -60,10 +151,14 @@ class Prepared:
     image: np.ndarray                 # (H, W, 3) uint8
     background: np.ndarray            # (H, W, 3) uint8: image with moving regions filled
     crops: list[np.ndarray]           # per layer: (h, w, 4) float32 premultiplied RGB + alpha
+    canvas: object = None             # the backend's form of the background (or picture)
+    layers: list = field(default_factory=list)   # the backend's form of the crops
+    extra_bytes: int = 0
 
     @property
     def nbytes(self) -> int:
-        return self.image.nbytes + self.background.nbytes + sum(c.nbytes for c in self.crops)
+        return (self.image.nbytes + self.background.nbytes + sum(c.nbytes for c in self.crops)
+                + self.extra_bytes)
 
 
 class MotionRig:
@@ -71,10 +166,11 @@ class MotionRig:
 
     def __init__(self, spec: MotionSpec | None, camera: CameraSpec | None, size: tuple[int, int], frames: int,
                  fps: float, *, seed: int = 0, animation: Mapping | None = None, shutter_angle: float = 0.0,
-                 check: Callable[[], None] | None = None):
+                 check: Callable[[], None] | None = None, backend=None):
         w, h = int(size[0]), int(size[1])
         self.size, self.frames, self.fps = (w, h), int(frames), float(fps)
         self.camera = camera
+        self.ops = backend if backend is not None else CvOps()
         self.shutter = min(max(float(shutter_angle), 0.0), 360.0) / 360.0
         brushes = spec.brushes if spec is not None else ()
         _, self._cam_overrides = parse_animation(animation, len(brushes))
@@ -103,10 +199,6 @@ class MotionRig:
         layers.sort(key=lambda layer: layer.track.depth)
         self.layers = layers
         self.hole = hole
-        self._grid = None
-        if any(layer.track.field is not None for layer in layers):
-            gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-            self._grid = np.dstack([gx, gy])
         cam_moves = camera is not None and (not camera.is_still or bool(self._cam_overrides))
         self.has_camera = cam_moves
         #: True when no frame can differ from the picture
@@ -118,8 +210,10 @@ class MotionRig:
         h, w = image.shape[:2]
         if (w, h) != self.size:
             raise ValueError(f"picture is {w}x{h}, the rig was built for {self.size[0]}x{self.size[1]}")
+        ops = self.ops
         if not self.layers:
-            return Prepared(image, image, [])
+            canvas = ops.picture(image) if self.has_camera else None
+            return Prepared(image, image, [], canvas, [], ops.nbytes(canvas))
         img_f = image.astype(np.float32)
         background = fill_background(image, self.hole)
         crops = []
@@ -135,13 +229,15 @@ class MotionRig:
             crop = np.ascontiguousarray(np.dstack([fg * m, m]), dtype=np.float32)
             _inset_frame_edges(crop, layer.box, self.size)
             crops.append(crop)
-        return Prepared(image, background, crops)
+        canvas = ops.picture(background)
+        handles = [ops.layer(c) for c in crops]
+        extra = ops.nbytes(canvas) + sum(ops.nbytes(x) for x in handles)
+        return Prepared(image, background, crops, canvas, handles, extra)
 
     @property
     def nbytes(self) -> int:
         total = sum(layer.mask.nbytes for layer in self.layers)
-        total += 0 if self.hole is None else self.hole.nbytes
-        return total + (0 if self._grid is None else self._grid.nbytes)
+        return total + (0 if self.hole is None else self.hole.nbytes)
 
     # -- per frame --------------------------------------------------------------------
     def render(self, prepared: Prepared, t: int) -> np.ndarray:
@@ -203,79 +299,68 @@ class MotionRig:
     def _compose(self, prepared: Prepared, t: float) -> np.ndarray:
         if self.is_still or self.is_identity(t):
             return prepared.image.copy()
-        if self.layers:
-            canvas = prepared.background.copy()
-            for layer, crop in zip(self.layers, prepared.crops):
-                self._draw(canvas, layer, crop, t)
-        else:
-            canvas = prepared.image
+        ops = self.ops
         hom = self._homography(t)
-        if np.allclose(hom, np.eye(3), rtol=0, atol=1e-12):
-            return canvas if canvas is not prepared.image else canvas.copy()
-        w, h = self.size
-        return cv2.warpPerspective(canvas, hom, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
+        moving = not np.allclose(hom, np.eye(3), rtol=0, atol=1e-12)
+        if moving:
+            canvas = ops.warp(prepared.canvas, np.linalg.inv(hom), self.size, "reflect101")
+        elif self.layers:
+            canvas = ops.copy(prepared.canvas)
+        else:
+            return prepared.image.copy()
+        for layer, handle in zip(self.layers, prepared.layers):
+            self._draw(canvas, layer, handle, t, hom if moving else None)
+        return ops.finish(canvas)
 
-    def _draw(self, canvas: np.ndarray, layer: _Layer, crop: np.ndarray, t: float) -> None:
-        """Warp one layer to time ``t`` and lay it over ``canvas`` in place."""
+    def _draw(self, canvas, layer: _Layer, handle, t: float, hom: np.ndarray | None) -> None:
+        """Warp one layer to time ``t`` (through the camera ``hom``) and lay it over ``canvas``."""
         tr = layer.track
         w, h = self.size
-        fwd = tr.affine(t)
         sx0, sy0, sx1, sy1 = layer.box
-        corners = np.array([[sx0 - 0.5, sy0 - 0.5, 1], [sx1 - 0.5, sy0 - 0.5, 1],
-                            [sx0 - 0.5, sy1 - 0.5, 1], [sx1 - 0.5, sy1 - 0.5, 1]]) @ fwd.T
-        margin = 2.0 + tr.ambient_peak(t) * abs(fwd[0, 0])
-        dx0 = max(int(math.floor(corners[:, 0].min() - margin)), 0)
-        dy0 = max(int(math.floor(corners[:, 1].min() - margin)), 0)
-        dx1 = min(int(math.ceil(corners[:, 0].max() + margin)) + 1, w)
-        dy1 = min(int(math.ceil(corners[:, 1].max() + margin)) + 1, h)
+        # crop-local source pixels -> frame pixels
+        fwd = np.vstack([tr.affine(t), [0.0, 0.0, 1.0]])
+        if hom is not None:
+            fwd = hom @ fwd
+        fwd = fwd @ np.array([[1.0, 0.0, sx0], [0.0, 1.0, sy0], [0.0, 0.0, 1.0]])
+        cw, ch = sx1 - sx0, sy1 - sy0
+        corners = np.array([[-0.5, -0.5, 1], [cw - 0.5, -0.5, 1], [-0.5, ch - 0.5, 1], [cw - 0.5, ch - 0.5, 1]]) @ fwd.T
+        if np.any(corners[:, 2] <= 1e-6):
+            dx0, dy0, dx1, dy1 = 0, 0, w, h      # a degenerate view: draw over the whole frame
+        else:
+            pts = corners[:, :2] / corners[:, 2:]
+            gain = np.linalg.norm(fwd[:2, :2], 2) / max(float(corners[:, 2].min()), 1e-6)
+            margin = 2.0 + tr.ambient_peak(t) * gain
+            dx0 = max(int(math.floor(pts[:, 0].min() - margin)), 0)
+            dy0 = max(int(math.floor(pts[:, 1].min() - margin)), 0)
+            dx1 = min(int(math.ceil(pts[:, 0].max() + margin)) + 1, w)
+            dy1 = min(int(math.ceil(pts[:, 1].max() + margin)) + 1, h)
         # a region that touches the frame edge continues beyond it (the sky does not end at
         # the border): keep drawing up to that edge, sampling the region mirrored there
         edges = (sx0 == 0, sy0 == 0, sx1 == w, sy1 == h)
         if any(edges):
             dx0, dy0 = (0 if edges[0] else dx0), (0 if edges[1] else dy0)
             dx1, dy1 = (w if edges[2] else dx1), (h if edges[3] else dy1)
-        border = cv2.BORDER_REFLECT_101 if any(edges) else cv2.BORDER_CONSTANT
+        border = "reflect101" if any(edges) else "constant"
         if dx0 >= dx1 or dy0 >= dy1:
             return  # the region has left the frame
         dw, dh = dx1 - dx0, dy1 - dy0
-        # forward map from crop-local source pixels to box-local frame pixels
-        local = fwd.copy()
-        local[:, 2] += fwd[:, :2] @ np.array([sx0, sy0]) - np.array([dx0, dy0])
+        # box-local frame pixels -> crop-local source pixels
+        inv = np.linalg.inv(np.array([[1.0, 0.0, -dx0], [0.0, 1.0, -dy0], [0.0, 0.0, 1.0]]) @ fwd)
         if tr.ambient_amplitude(t) == 0.0:
-            warped = cv2.warpAffine(crop, local, (dw, dh), flags=cv2.INTER_LINEAR,
-                                    borderMode=border, borderValue=(0, 0, 0, 0))
+            warped = self.ops.warp(handle, inv, (dw, dh), border)
         else:
-            warped = cv2.remap(crop, self._ambient_map(tr, local, (dx0, dy0, dx1, dy1), (sx0, sy0), t), None,
-                               cv2.INTER_LINEAR, borderMode=border, borderValue=(0, 0, 0, 0))
-        roi = canvas[dy0:dy1, dx0:dx1]
-        out = roi.astype(np.float32)
-        out *= 1.0 - warped[..., 3:4]
-        out += warped[..., :3]
-        np.clip(out, 0.0, 255.0, out=out)
-        out += 0.5
-        roi[...] = out.astype(np.uint8)
-
-    def _ambient_map(self, tr: BrushTrack, local: np.ndarray, dbox: Box, s0: tuple[int, int], t: float) -> np.ndarray:
-        """Backward map (dh, dw, 2) float32 into the crop: affine inverse minus ambient."""
-        dx0, dy0, dx1, dy1 = dbox
-        dw, dh = dx1 - dx0, dy1 - dy0
-        inv = cv2.invertAffineTransform(local)          # box-local frame -> crop-local source
-        # absolute frame pixels -> crop-local source
-        inv_abs = inv.copy()
-        inv_abs[:, 2] -= inv[:, :2] @ np.array([dx0, dy0])
-        base = cv2.transform(self._grid[dy0:dy1, dx0:dx1], inv_abs.astype(np.float32))
-        # the ambient field at the source points, sampled coarsely where cv2.resize samples
-        step = max(1.0, AMBIENT_STEP * self.size[1])
-        cw, ch = max(2, int(math.ceil(dw / step))), max(2, int(math.ceil(dh / step)))
-        gx = (np.arange(cw) + 0.5) * (dw / cw) - 0.5
-        gy = (np.arange(ch) + 0.5) * (dh / ch) - 0.5
-        px, py = np.meshgrid(gx, gy)
-        qx = inv[0, 0] * px + inv[0, 1] * py + inv[0, 2] + s0[0]
-        qy = inv[1, 0] * px + inv[1, 1] * py + inv[1, 2] + s0[1]
-        ax, ay = tr.ambient_at(qx, qy, t)
-        coarse = np.dstack([ax, ay]).astype(np.float32)
-        base -= cv2.resize(coarse, (dw, dh), interpolation=cv2.INTER_LINEAR)
-        return base
+            # the map (inverse transform minus the ambient field at the source points) is
+            # smooth: evaluate it on a coarse grid and let the backend resize it
+            step = max(2, int(round(AMBIENT_STEP * h)))
+            xs, ys = coarse_points((dw, dh), step)
+            px, py = np.meshgrid(xs, ys)
+            q = inv @ np.stack([px.ravel(), py.ravel(), np.ones(px.size)])
+            qx = (q[0] / q[2]).reshape(px.shape)
+            qy = (q[1] / q[2]).reshape(px.shape)
+            ax, ay = tr.ambient_at(qx + sx0, qy + sy0, t)
+            coarse = np.dstack([qx - ax, qy - ay]).astype(np.float32)
+            warped = self.ops.warp_map(handle, coarse, step, (dw, dh), border)
+        self.ops.over(canvas, (dx0, dy0, dx1, dy1), warped)
 
 
 def _inset_frame_edges(crop: np.ndarray, box: Box, size: tuple[int, int]) -> None:
@@ -310,4 +395,4 @@ def render_still(image: np.ndarray, spec: MotionSpec | None, camera: CameraSpec 
     return rig.render(rig.prepare(image), frame)
 
 
-__all__ = ["MotionRig", "Prepared", "render_still"]
+__all__ = ["CvOps", "MotionRig", "Prepared", "backend_for", "coarse_points", "render_still"]

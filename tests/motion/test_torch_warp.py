@@ -54,3 +54,99 @@ def test_importing_the_engine_and_motion_modules_does_not_import_torch():
             "sys.exit(1 if 'torch' in sys.modules else 0)")
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=root).returncode == 0
+
+
+# -- the torch backend of the renderer and the interpolator -------------------------------
+def _scenes():
+    from studio.motion.spec import Brush, CameraSpec, MotionSpec, Shape
+
+    def square(x0, y0, x1, y1, **values):
+        return Brush(shapes=(Shape("polygon", ((x0, y0), (x1, y0), (x1, y1), (x0, y1)), softness=0.4),), **values)
+
+    brushes = MotionSpec((square(0.1, 0.2, 0.45, 0.7, horizontal=3.0, vertical=1.0, proximity=2.0),
+                          square(0.55, 0.1, 0.95, 0.5, ambient=5.0)))
+    edge = MotionSpec((square(0.0, 0.0, 0.5, 0.4, horizontal=-4.0, ambient=3.0),))
+    return [(brushes, None), (brushes, CameraSpec(zoom=3.0, pan=1.0)), (edge, CameraSpec(zoom=-3.0, tilt=1.0)),
+            (None, CameraSpec(roll=2.0, truck=1.0))]
+
+
+@pytest.mark.parametrize("scene", range(4))
+def test_torch_renderer_matches_opencv_frames(scene):
+    from studio.motion.torch_warp import TorchOps
+    from studio.motion.warp import MotionRig
+    img = load("kodim03.png", 240)
+    h, w = img.shape[:2]
+    motion, camera = _scenes()[scene]
+    cpu = MotionRig(motion, camera, (w, h), 24, 24)
+    gpu = MotionRig(motion, camera, (w, h), 24, 24, backend=TorchOps("cpu"))
+    pc, pg = cpu.prepare(img), gpu.prepare(img)
+    for t in (0, 5, 23):
+        a, b = cpu.render(pc, t), gpu.render(pg, t)
+        assert b.dtype == np.uint8 and b.shape == img.shape
+        diff = np.abs(a.astype(int) - b)
+        assert diff.max() <= 3 and diff.mean() < 0.1, (t, diff.max(), diff.mean())
+        if t:
+            assert np.abs(a.astype(int) - img).mean() > 1.0   # it moved, so the match means something
+    assert np.array_equal(gpu.render(pg, 0), img)
+
+
+def test_torch_interpolator_matches_opencv(sill_frames):
+    from studio.motion.interpolate import Interpolator
+    from studio.motion.torch_warp import TorchOps
+    a, b = sill_frames[10], sill_frames[12]
+    cpu, gpu = Interpolator(a, b), Interpolator(a, b, backend=TorchOps("cpu"))
+    for t in (0.25, 0.5, 0.9):
+        x, y = cpu.frame(t), gpu.frame(t)
+        diff = np.abs(x.astype(int) - y)
+        assert diff.max() <= 2 and diff.mean() < 0.5, (t, diff.max(), diff.mean())
+    assert gpu.frame(0.0) is a and gpu.frame(1.0) is b
+
+
+class _FakeGpu:
+    """A device manager that reports a CUDA GPU but hands out the CPU (torch's CPU build)."""
+
+    def accelerator(self):
+        return "cuda"
+
+    def kind(self):
+        return "cuda"
+
+    def torch_device(self):
+        import torch
+        return torch.device("cpu")
+
+
+def test_the_engine_renders_on_torch_when_the_device_manager_has_a_gpu(monkeypatch, sill_frames):
+    from fractions import Fraction
+
+    from studio.executor import EvalContext
+    from studio.generators import get_engine
+    from studio.generators.request import GenerationRequest
+    from studio.motion import torch_warp
+    from studio.motion.spec import Keyframe, KeyframeSet
+    calls = []
+    real_finish = torch_warp.TorchOps.finish
+    monkeypatch.setattr(torch_warp.TorchOps, "finish", lambda self, c: calls.append(1) or real_finish(self, c))
+    img = load("kodim03.png", 200)
+    motion, camera = _scenes()[1]
+    engine = get_engine("flow")
+    req = GenerationRequest(image=img, motion=motion, camera=camera, frames=12, fps=Fraction(24))
+    on_gpu = engine.generate(req, EvalContext(devices=_FakeGpu()))
+    on_cpu = engine.generate(req, EvalContext())
+    assert np.abs(on_gpu.frame(9).astype(int) - on_cpu.frame(9)).max() <= 3
+    assert calls, "the torch backend was not used"
+    calls.clear()
+    keys = KeyframeSet((Keyframe(0, sill_frames[0]), Keyframe(4, sill_frames[4])))
+    req = GenerationRequest(keyframes=keys, frames=5, fps=Fraction(24))
+    on_gpu = engine.generate(req, EvalContext(devices=_FakeGpu()))
+    on_cpu = engine.generate(req, EvalContext())
+    assert np.abs(on_gpu.frame(2).astype(int) - on_cpu.frame(2)).max() <= 2
+    assert calls, "the keyframe in-betweens did not use the torch backend"
+
+
+def test_asking_for_a_gpu_on_a_machine_without_one_does_not_import_torch():
+    code = ("import sys; from studio.executor.device import DeviceManager, _plainly_no_gpu; "
+            "plain = _plainly_no_gpu(); gpu = DeviceManager().accelerator(); "
+            "sys.exit(0 if not plain else (3 if gpu else (4 if 'torch' in sys.modules else 0)))")
+    root = Path(__file__).resolve().parents[2]
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=root).returncode == 0
