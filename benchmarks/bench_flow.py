@@ -258,7 +258,9 @@ def bench_quality() -> dict:
         scores = {"ours": [], "crossfade": [], "naive": []}
         for i in range(0, len(frames) - 2, 2):
             a, truth, b = frames[i], frames[i + 1], frames[i + 2]
-            it = Interpolator(a, b)
+            # the other kept frames are the chain's neighbouring keys (never the dropped ones)
+            it = Interpolator(a, b, before=frames[i - 2] if i >= 2 else None,
+                              after=frames[i + 4] if i + 4 < len(frames) else None)
             scores["ours"].append(_psnr(it.frame(0.5), truth))
             scores["crossfade"].append(_psnr(crossfade(a, b, 0.5), truth))
             scores["naive"].append(_psnr(naive_interpolate(a, b, 0.5), truth))

@@ -5,7 +5,7 @@
   background, depth order by proximity, optional motion blur).
 * **Keyframe mode** (``request.keyframes``): frames between consecutive keys are
   interpolated with bidirectional optical flow and occlusion handling
-  (:mod:`studio.motion.interpolate`); keys hold for their ``hold`` frames; brushes and a
+  (:mod:`studio.motion.interpolate`), along curved paths through the neighbouring keys; keys hold for their ``hold`` frames; brushes and a
   camera move, when given, are layered on top of the interpolated frames.  A single key
   behaves like a still.
 
@@ -135,13 +135,33 @@ class _StillRender:
         return self.rig.render(self.prepared, i)
 
 
+def chain_neighbours(images: list[np.ndarray], keys: list[tuple[int, int]], i: int) -> dict:
+    """The keys either side of pair ``i`` (keys ``i``, ``i + 1``) and their times in pair units.
+
+    A key that holds (``hold > 0``) pauses the motion, so the chain does not reach across it.
+    """
+    start, end = keys[i][0] + keys[i][1], keys[i + 1][0]
+    span = float(end - start)
+    out: dict = {}
+    if i > 0 and keys[i][1] == 0:
+        at = (keys[i - 1][0] + keys[i - 1][1] - start) / span
+        if at < 0:
+            out.update(before=images[i - 1], before_at=at)
+    if i + 2 < len(images) and keys[i + 1][1] == 0:
+        at = (keys[i + 2][0] - start) / span
+        if at > 1:
+            out.update(after=images[i + 2], after_at=at)
+    return out
+
+
 class _KeyframeRender:
     """Frames between keys; the pair flows are computed by :meth:`FlowEngine.generate` up front,
     so a clip kept in the cache never needs the run that made it."""
 
     def __init__(self, images: list[np.ndarray], keys: list[tuple[int, int]], rig: MotionRig, backend=None):
         self.images, self.keys, self.rig = images, keys, rig
-        self.pairs = [Interpolator(a, b, backend) for a, b in zip(images, images[1:])]
+        self.pairs = [Interpolator(images[i], images[i + 1], backend, **chain_neighbours(images, keys, i))
+                      for i in range(len(images) - 1)]
         self.nbytes = sum(im.nbytes for im in images) + rig.nbytes
 
     def base(self, i: int) -> np.ndarray:
@@ -157,4 +177,4 @@ class _KeyframeRender:
         return self.rig.render(self.rig.prepare(base), i)
 
 
-__all__ = ["FlowEngine", "flatten_curves"]
+__all__ = ["FlowEngine", "chain_neighbours", "flatten_curves"]

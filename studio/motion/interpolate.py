@@ -1,31 +1,42 @@
-"""Keyframe interpolation with bidirectional optical flow and occlusion handling.
+"""Keyframe interpolation with bidirectional optical flow, occlusion handling and curved motion.
 
-For two keyframes ``I0`` and ``I1`` (same size) we estimate dense flow both ways with
-OpenCV's DIS (on a grey copy scaled so its long side is at most :data:`FLOW_LONG_SIDE`,
-then scaled back), and a *visibility* for each pixel from forward-backward consistency:
-a pixel ``x`` of ``I0`` is visible in ``I1`` when ``F01(x) + F10(x + F01(x))`` is small
-compared with the motion (``V0``), and likewise ``V1`` for ``I1``.  ``V`` is soft (a
-Gaussian of the mismatch), so confidence fades rather than switches.
+**Flows.** For two keys ``I0`` and ``I1`` (same size) we estimate dense flow both ways with
+OpenCV's DIS (preset MEDIUM, down to the finest pyramid level, on grey copies scaled so the
+long side is at most :data:`FLOW_LONG_SIDE`), and a *visibility* for each pixel from
+forward-backward consistency: a pixel ``x`` of ``I0`` is visible in ``I1`` when
+``F01(x) + F10(x + F01(x))`` is small compared with the motion (``V0``), and likewise ``V1``.
+``V`` is soft (a Gaussian of the mismatch), so confidence fades rather than switches.
 
-An in-between frame at ``t`` in (0, 1) samples both keys backward along approximated flows
-(the linear-motion approximation of Jiang et al., Super SloMo):
+**Motion model.** Each key's pixels follow a path through the keys of the chain.  With the
+pair alone the path is a straight line: ``D0(t) = t F01`` (where a pixel of ``I0`` is at time
+``t``, relative to where it started) and ``D1(t) = (1 - t) F10``.  When the chain has a key
+before (at pair time ``tb < 0``) and/or after (``ta > 1``) the pair, the flows to those keys
+give each pixel's position there too (``F0b`` from ``I0``; ``F10 + F0b(x + F10)`` for a pixel of
+``I1``; likewise ``F1a`` and ``F01 + F1a(x + F01)``), and the path is the Lagrange polynomial
+through all of them: a quadratic with one neighbour, a cubic with two (motion that speeds up,
+slows down or curves -- a pendulum, a ball in flight, a camera shake -- lands where it really
+is rather than on the chord; compare QVI, Xu et al. 2019).  A neighbour is trusted only where
+its flow matches the picture: the confidence ``c = exp(-(e / CURVE_SIGMA)^2)`` of the box-
+blurred grey-level error ``e`` of the neighbour flow blends the curved path with the straight
+one per pixel (``D = c D_curve + (1 - c) D_line``), so a neighbour key of unrelated content
+falls back to straight lines.  Keys that hold (``hold > 0``) end the chain: motion pauses there.
 
-    F_t0 = -(1 - t) t F01 + t^2 F10        F_t1 = (1 - t)^2 F01 - t (1 - t) F10
-    W0 = I0(x + F_t0)                       W1 = I1(x + F_t1)
-
-and blends them with weights ``w0 = (1 - t) * V1(x + F_t1)`` and ``w1 = t * V0(x + F_t0)``:
-content of ``I0`` that will be hidden in ``I1`` (low ``V0``) cannot be found in ``I1``, so
-the ``I1`` sample there is wrong and loses its weight, and content that appears only in
-``I1`` (low ``V1``) is taken from ``I1``.  A small floor keeps the plain time weights where
-both are uncertain.  Keys are returned exactly at their own frames.
+**In-between frames.** At ``t`` in (0, 1) both keys are sampled backward along their paths,
+``W0 = I0(x - D0(t))`` and ``W1 = I1(x - D1(t))``, and blended with weights
+``w0 = (1 - t) * V1(x - D1(t))`` and ``w1 = t * V0(x - D0(t))``: content of ``I0`` that will be
+hidden in ``I1`` (low ``V0``) cannot be found in ``I1``, so the ``I1`` sample there is wrong and
+loses its weight, and content that appears only in ``I1`` (low ``V1``) is taken from ``I1``.  A
+small floor keeps the plain time weights where both are uncertain.  Keys are returned exactly
+at their own frames.
 
 Keyframes of different sizes are conformed to the output size by scaling to cover it and
 cropping the centre (:func:`conform`), so nothing is stretched.
 
-Costs: flows once per key pair (cached, thread safe), kept at the flow resolution; each
-in-between frame combines them there, builds the two sampling maps with one resize each, does
-one 4-channel remap per key (picture plus visibility in the alpha channel) and one weighted
-blend (``_CvPair``; on a GPU the same steps run on torch, ``TorchPair``).
+Costs: flows once per key pair (two DIS, plus one per neighbour; cached, thread safe), kept
+at the flow resolution; each in-between frame combines the path terms there, builds the two
+sampling maps with one resize each, does one 4-channel remap per key (picture plus visibility
+in the alpha channel) and one weighted blend (``_CvPair``; on a GPU the same steps run on
+torch, ``TorchPair``).
 """
 
 from __future__ import annotations
@@ -41,6 +52,10 @@ import numpy as np
 FLOW_LONG_SIDE = 768
 #: visibility floor so the plain time weights decide where both samples are uncertain
 FLOOR = 0.02
+#: grey-level error (box-blurred) at which a neighbour key's flow is trusted to exp(-1)
+CURVE_SIGMA = 30.0
+#: box size, in flow pixels, of that blur
+CURVE_BLUR = 5
 
 
 def conform(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -64,9 +79,13 @@ def _grey_small(image: np.ndarray, scale: float) -> np.ndarray:
     return grey
 
 
-def _dis() -> cv2.DISOpticalFlow:
+def _dis(finest: bool = True) -> cv2.DISOpticalFlow:
+    """DIS, preset MEDIUM; ``finest`` refines down to the full flow resolution (sharper motion
+    boundaries and small fast objects, about 2x the time of the preset's finest scale 1)."""
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     dis.setUseSpatialPropagation(True)
+    if finest:
+        dis.setFinestScale(0)
     return dis
 
 
@@ -102,8 +121,43 @@ def _visibility(f_ab: np.ndarray, f_ba: np.ndarray, grid: np.ndarray, units: tup
 
 
 @dataclass
+class Path:
+    """One key's motion path: ``D(t) = sum_k L_k(t) * fields[k] + line(t) * rest``.
+
+    ``nodes`` are the polynomial's node times (the key's own time has a zero field and no
+    entry in ``fields``); ``rest`` is the straight-line share ``(1 - c) * F`` where the curve
+    is not trusted (None when it is trusted everywhere); ``line(t)`` is ``t`` for key 0 and
+    ``1 - t`` for key 1.  Fields are (h', w', 2) float32 in output pixels at the flow resolution.
+    """
+
+    nodes: tuple[float, ...]
+    fields: dict[float, np.ndarray]
+    rest: np.ndarray | None
+    from_end: bool                 # True for key 1 (line(t) = 1 - t)
+
+    def terms(self, t: float) -> list[tuple[float, np.ndarray]]:
+        """``(coefficient, field)`` pairs whose sum is ``D(t)``."""
+        out = [(_lagrange(self.nodes, k, t), f) for k, f in self.fields.items()]
+        if self.rest is not None:
+            out.append(((1.0 - t) if self.from_end else t, self.rest))
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        return sum(f.nbytes for f in self.fields.values()) + (0 if self.rest is None else self.rest.nbytes)
+
+
+def _lagrange(nodes: tuple[float, ...], j: float, t: float) -> float:
+    v = 1.0
+    for k in nodes:
+        if k != j:
+            v *= (t - k) / (j - k)
+    return v
+
+
+@dataclass
 class PairFlow:
-    """Flows and visibilities between two keys, at the flow resolution.
+    """Flows, visibilities and motion paths of two keys, at the flow resolution.
 
     ``f01``/``f10`` are in *output* pixels (scaled from the flow resolution), ``v0``/``v1`` in
     0..1; all are (h', w', ...) arrays at the reduced size the flow was estimated at, and
@@ -115,10 +169,13 @@ class PairFlow:
     v0: np.ndarray
     v1: np.ndarray
     size: tuple[int, int]        # the output (W, H)
+    path0: Path
+    path1: Path
 
     @property
     def nbytes(self) -> int:
-        return self.f01.nbytes + self.f10.nbytes + self.v0.nbytes + self.v1.nbytes
+        return (self.f01.nbytes + self.f10.nbytes + self.v0.nbytes + self.v1.nbytes
+                + self.path0.nbytes + self.path1.nbytes)
 
     def full(self, field: np.ndarray) -> np.ndarray:
         """``field`` (one of the above, or a combination) resized to the output size."""
@@ -127,13 +184,13 @@ class PairFlow:
         return cv2.resize(field, self.size, interpolation=cv2.INTER_LINEAR)
 
 
-def dis_flows(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None = None
+def dis_flows(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None = None, finest: bool = False
               ) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
     """DIS flows both ways at the flow resolution, and the (x, y) factor to output pixels."""
     h, w = i0.shape[:2]
-    scale = min(1.0, FLOW_LONG_SIDE / max(h, w))
+    scale = _flow_scale(i0)
     g0, g1 = _grey_small(i0, scale), _grey_small(i1, scale)
-    dis = _dis()
+    dis = _dis(finest)
     f01 = dis.calc(g0, g1, None)
     if check:
         check()
@@ -144,28 +201,98 @@ def dis_flows(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
     return f01, f10, (w / fw, h / fh)
 
 
-def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None = None) -> PairFlow:
-    """Bidirectional DIS flow between two same-size RGB frames, with visibilities."""
+def _flow_scale(image: np.ndarray) -> float:
+    return min(1.0, FLOW_LONG_SIDE / max(image.shape[:2]))
+
+
+def _sample(field: np.ndarray, grid: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    return cv2.remap(field, grid + flow, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _confidence(g_key: np.ndarray, g_other: np.ndarray, flow: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """How well ``flow`` maps the key onto the other picture: 1 good, 0 unrelated."""
+    err = cv2.absdiff(_sample(g_other.astype(np.float32), grid, flow), g_key.astype(np.float32))
+    err = cv2.blur(err, (CURVE_BLUR, CURVE_BLUR))
+    return np.exp(-(err * (1.0 / CURVE_SIGMA)) ** 2).astype(np.float32)
+
+
+def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None = None, *,
+              before: np.ndarray | None = None, after: np.ndarray | None = None,
+              before_at: float = -1.0, after_at: float = 2.0) -> PairFlow:
+    """Bidirectional DIS flow between two same-size RGB frames, with visibilities and paths.
+
+    ``before``/``after``: the chain's keys either side of the pair (same size) at pair times
+    ``before_at < 0`` and ``after_at > 1``, for curved paths (see the module docstring).
+    """
     h, w = i0.shape[:2]
-    f01, f10, units = dis_flows(i0, i1, check)
-    grid = _grid(*f01.shape[:2])
+    for name, img, at, ok in (("before", before, before_at, before_at < 0), ("after", after, after_at, after_at > 1)):
+        if img is not None and (img.shape != i0.shape or not ok):
+            raise ValueError(f"{name} key: needs the pair's size {i0.shape} and a time outside 0..1, got "
+                             f"{img.shape} at {at}")
+    scale = _flow_scale(i0)
+    g0, g1 = _grey_small(i0, scale), _grey_small(i1, scale)
+    dis = _dis()
+    f01 = dis.calc(g0, g1, None)
+    if check:
+        check()
+    f10 = dis.calc(g1, g0, None)
+    if check:
+        check()
+    fh, fw = f01.shape[:2]
+    units = (w / fw, h / fh)
+    grid = _grid(fh, fw)
     v0, v1 = _visibility(f01, f10, grid, units), _visibility(f10, f01, grid, units)
+    nodes0, nodes1 = {1.0: f01}, {0.0: f10}
+    c0 = c1 = None
+    if before is not None:
+        gb = _grey_small(before, scale)
+        f0b = dis.calc(g0, gb, None)
+        if check:
+            check()
+        nodes0[before_at] = f0b
+        nodes1[before_at] = f10 + _sample(f0b, grid, f10)
+        cb = _confidence(g0, gb, f0b, grid)
+        c0, c1 = cb, _sample(cb, grid, f10)
+    if after is not None:
+        ga = _grey_small(after, scale)
+        f1a = dis.calc(g1, ga, None)
+        if check:
+            check()
+        nodes1[after_at] = f1a
+        nodes0[after_at] = f01 + _sample(f1a, grid, f01)
+        ca = _confidence(g1, ga, f1a, grid)
+        c1 = ca if c1 is None else c1 * ca
+        c0 = _sample(ca, grid, f01) if c0 is None else c0 * _sample(ca, grid, f01)
     k = np.float32(units)
-    return PairFlow(f01 * k, f10 * k, v0, v1, (w, h))
+    path0 = _path(nodes0, 0.0, c0, f01, k, from_end=False)
+    path1 = _path(nodes1, 1.0, c1, f10, k, from_end=True)
+    return PairFlow(f01 * k, f10 * k, v0, v1, (w, h), path0, path1)
+
+
+def _path(nodes: dict[float, np.ndarray], own: float, conf: np.ndarray | None, line: np.ndarray,
+          units: np.ndarray, from_end: bool) -> Path:
+    times = tuple(sorted([own, *nodes]))
+    if conf is None:
+        return Path(times, {t: f * units for t, f in nodes.items()}, None, from_end)
+    c = conf[..., None]
+    return Path(times, {t: f * c * units for t, f in nodes.items()}, line * (1.0 - c) * units, from_end)
 
 
 class Interpolator:
     """In-between frames of one key pair (the flows computed once, on first use).
 
     ``backend``: None for OpenCV on the CPU, or a :class:`studio.motion.torch_warp.TorchOps`
-    to sample and blend on its device.
+    to sample and blend on its device.  ``before``/``after``: the chain's neighbouring keys and
+    their times in pair units (``-1`` and ``2`` for evenly spaced keys), for curved paths.
     """
 
-    def __init__(self, i0: np.ndarray, i1: np.ndarray, backend=None):
+    def __init__(self, i0: np.ndarray, i1: np.ndarray, backend=None, *, before: np.ndarray | None = None,
+                 after: np.ndarray | None = None, before_at: float = -1.0, after_at: float = 2.0):
         if i0.shape != i1.shape:
             raise ValueError(f"keys differ in size: {i0.shape} and {i1.shape}")
         self.i0, self.i1 = i0, i1
         self.backend = backend
+        self._neighbours = dict(before=before, after=after, before_at=before_at, after_at=after_at)
         self._flow: PairFlow | None = None
         self._state = None
         self._lock = threading.Lock()
@@ -174,7 +301,7 @@ class Interpolator:
         """Compute the flows now (``check`` is called between steps and not kept)."""
         with self._lock:
             if self._flow is None:
-                flow = pair_flow(self.i0, self.i1, check)
+                flow = pair_flow(self.i0, self.i1, check, **self._neighbours)
                 if self.backend is None:
                     self._state = _CvPair(self.i0, self.i1, flow)
                 else:
@@ -189,7 +316,8 @@ class Interpolator:
     @property
     def nbytes(self) -> int:
         extra = 0 if self._flow is None else self._flow.nbytes + self._state.nbytes
-        return self.i0.nbytes + self.i1.nbytes + extra
+        hood = sum(v.nbytes for v in (self._neighbours["before"], self._neighbours["after"]) if v is not None)
+        return self.i0.nbytes + self.i1.nbytes + hood + extra
 
     def frame(self, t: float) -> np.ndarray:
         if t <= 0.0:
@@ -221,8 +349,8 @@ class _CvPair:
 
     def frame(self, t: float) -> np.ndarray:
         fl = self.flow
-        maps0 = self.maps(cv2.addWeighted(fl.f01, -(1.0 - t) * t, fl.f10, t * t, 0.0))
-        maps1 = self.maps(cv2.addWeighted(fl.f01, (1.0 - t) ** 2, fl.f10, -t * (1.0 - t), 0.0))
+        maps0 = self.maps(_combine(fl.path0.terms(t), -1.0))
+        maps1 = self.maps(_combine(fl.path1.terms(t), -1.0))
         w0 = cv2.remap(self.p0, maps0, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         w1 = cv2.remap(self.p1, maps1, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         # w0's weight is (1 - t) * V1 at the I1 sample, w1's is t * V0 at the I0 sample
@@ -230,6 +358,15 @@ class _CvPair:
         a = cv2.addWeighted(v1, (1.0 - t) / 255.0, v1, 0.0, FLOOR * (1.0 - t), dtype=cv2.CV_32F)
         b = cv2.addWeighted(v0, t / 255.0, v0, 0.0, FLOOR * t, dtype=cv2.CV_32F)
         return cv2.cvtColor(cv2.blendLinear(w0, w1, a, b), cv2.COLOR_RGBA2RGB)
+
+
+def _combine(terms: list[tuple[float, np.ndarray]], sign: float) -> np.ndarray:
+    """``sign * sum(coefficient * field)``."""
+    (c, f), rest = terms[0], terms[1:]
+    out = f * np.float32(sign * c)
+    for c, f in rest:
+        out = cv2.scaleAdd(f, sign * c, out)
+    return out
 
 
 class _ResizedGrid:

@@ -14,7 +14,8 @@ and the output has as many frames as there are ``k`` with ``p(k) <= n - 1`` (the
 frame is never extrapolated past).  A position within ``POSITION_EPS`` of an integer returns
 that source frame exactly (bit for bit); a fractional position ``i + t`` is an in-between of
 source frames ``i`` and ``i + 1`` made by :class:`studio.motion.interpolate.Interpolator`
-(bidirectional flow with occlusion handling).  The flows of a pair are computed once, on the
+(bidirectional flow with occlusion handling; frames ``i - 1`` and ``i + 2`` bend the paths,
+so accelerating motion lands where it is).  The flows of a pair are computed once, on the
 first in-between that needs them; the interpolators of the last :data:`PAIR_CACHE` pairs are
 kept (thread safe), so a sequential render computes each pair's flow once.
 
@@ -126,8 +127,11 @@ class RetimeSource(FrameSource):
                 return it
             # no cancel check kept here: frames are pulled later by whoever consumes the
             # clip, whose own loop checks its run between frames
-            it = Interpolator(np.ascontiguousarray(self._clip.frame(i)), np.ascontiguousarray(self._clip.frame(i + 1)),
-                              self._backend)
+            frame = self._clip.frame
+            n = len(self._clip)
+            it = Interpolator(np.ascontiguousarray(frame(i)), np.ascontiguousarray(frame(i + 1)), self._backend,
+                              before=np.ascontiguousarray(frame(i - 1)) if i > 0 else None,
+                              after=np.ascontiguousarray(frame(i + 2)) if i + 2 < n else None)
             self._pairs[i] = it
             while len(self._pairs) > PAIR_CACHE:
                 self._pairs.popitem(last=False)

@@ -28,6 +28,8 @@ this module costs nothing until a torch path is actually used.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 BORDERS = {"constant": "zeros", "replicate": "border", "reflect101": "reflection"}
@@ -171,27 +173,34 @@ class TorchPair:
         self.size = flow.size
         self.p0 = torch.cat([ops._tensor(i0), ops._tensor(flow.full(flow.v0)[..., None])], dim=1)
         self.p1 = torch.cat([ops._tensor(i1), ops._tensor(flow.full(flow.v1)[..., None])], dim=1)
-        self.f01, self.f10 = ops._tensor(flow.f01), ops._tensor(flow.f10)
+        self.path0, self.path1 = self._upload(flow.path0), self._upload(flow.path1)
         w, h = self.size
         ys, xs = torch.meshgrid(torch.arange(h, device=ops.device, dtype=torch.float32),
                                 torch.arange(w, device=ops.device, dtype=torch.float32), indexing="ij")
         self.grid = torch.stack([xs, ys], dim=-1)[None]
 
+    def _upload(self, path):
+        """The path with its fields as (1, 2, h', w') tensors on the device."""
+        rest = None if path.rest is None else self.ops._tensor(path.rest)
+        return dataclasses.replace(path, fields={k: self.ops._tensor(f) for k, f in path.fields.items()}, rest=rest)
+
     @property
     def nbytes(self) -> int:
-        return sum(self.ops.nbytes(x) for x in (self.p0, self.p1, self.f01, self.f10, self.grid))
+        fields = [*self.path0.fields.values(), *self.path1.fields.values(), self.path0.rest, self.path1.rest]
+        return sum(self.ops.nbytes(x) for x in (self.p0, self.p1, self.grid, *fields))
 
-    def _maps(self, a: float, b: float):
+    def _maps(self, path, t: float):
+        """Absolute sampling positions ``x - D(t)`` (1, H, W, 2) for a key's path."""
         w, h = self.size
-        f = self.f01 * a + self.f10 * b
+        f = sum(c * field for c, field in path.terms(t))
         if f.shape[-2:] != (h, w):
             f = self.ops._F.interpolate(f, size=(h, w), mode="bilinear", align_corners=False)
-        return self.grid + f.permute(0, 2, 3, 1)
+        return self.grid - f.permute(0, 2, 3, 1)
 
     def frame(self, t: float) -> np.ndarray:
         ops = self.ops
-        w0 = ops._sample(self.p0, self._maps(-(1.0 - t) * t, t * t), "replicate")
-        w1 = ops._sample(self.p1, self._maps((1.0 - t) ** 2, -t * (1.0 - t)), "replicate")
+        w0 = ops._sample(self.p0, self._maps(self.path0, t), "replicate")
+        w1 = ops._sample(self.p1, self._maps(self.path1, t), "replicate")
         a = (w1[:, 3:4] + self.floor) * (1.0 - t)
         b = (w0[:, 3:4] + self.floor) * t
         out = (w0[:, :3] * a + w1[:, :3] * b) / (a + b)

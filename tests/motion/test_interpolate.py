@@ -1,0 +1,73 @@
+"""Keyframe in-betweens: curved paths through the chain's neighbouring keys, and their guards."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from studio.generators.flow_engine import chain_neighbours
+from studio.motion.interpolate import Interpolator, pair_flow
+from tests.motion.conftest import load
+
+
+def shifted(img: np.ndarray, dx: float) -> np.ndarray:
+    h, w = img.shape[:2]
+    return cv2.warpAffine(img, np.float32([[1, 0, dx], [0, 1, 0]]), (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REFLECT_101)
+
+
+def psnr(x: np.ndarray, y: np.ndarray) -> float:
+    return 10 * np.log10(255.0 ** 2 / max(np.mean((x.astype(float) - y) ** 2), 1e-6))
+
+
+@pytest.fixture
+def accelerating():
+    """A photo panning with acceleration: x(t) = 5.5 t + 4 t^2 at key times -1, 0, 1, 2 and truth at 0.5."""
+    img = load("kodim03.png", 240)
+    x = {t: 5.5 * t + 4 * t * t for t in (-1.0, 0.0, 0.5, 1.0, 2.0)}
+    return {t: shifted(img, dx) for t, dx in x.items()}
+
+
+def test_neighbouring_keys_bend_the_path_to_where_accelerating_motion_really_is(accelerating):
+    f = accelerating
+    inner = np.s_[20:-20, 40:-40]    # away from the mirrored border
+    straight = Interpolator(f[0.0], f[1.0]).frame(0.5)
+    curved = Interpolator(f[0.0], f[1.0], before=f[-1.0], after=f[2.0]).frame(0.5)
+    one_side = Interpolator(f[0.0], f[1.0], after=f[2.0]).frame(0.5)
+    truth = f[0.5][inner]
+    # the chord puts the picture 1 px off (4.75 instead of 3.75); the curve through the keys does not
+    assert psnr(curved[inner], truth) > psnr(straight[inner], truth) + 3.0
+    assert psnr(one_side[inner], truth) > psnr(straight[inner], truth) + 3.0
+
+
+def test_an_unrelated_neighbour_key_leaves_the_straight_path_alone(accelerating):
+    f = accelerating
+    other = load("coffee.png", 240)
+    other = cv2.resize(other, f[0.0].shape[1::-1])
+    straight = Interpolator(f[0.0], f[1.0]).frame(0.5)
+    guarded = Interpolator(f[0.0], f[1.0], before=other, after=other[::-1].copy()).frame(0.5)
+    assert np.abs(guarded.astype(int) - straight).mean() < 1.0
+
+
+def test_neighbour_keys_must_match_the_pair_and_sit_outside_it(accelerating):
+    f = accelerating
+    with pytest.raises(ValueError, match="before key"):
+        pair_flow(f[0.0], f[1.0], before=f[-1.0][:50])
+    with pytest.raises(ValueError, match="after key"):
+        pair_flow(f[0.0], f[1.0], after=f[2.0], after_at=0.5)
+
+
+def test_the_chain_reaches_neighbours_at_their_key_times_but_not_across_a_hold():
+    imgs = [np.full((4, 4, 3), i, np.uint8) for i in range(4)]
+    keys = [(0, 0), (10, 0), (20, 0), (40, 0)]
+    n = chain_neighbours(imgs, keys, 1)
+    assert n["before"] is imgs[0] and n["after"] is imgs[3]
+    assert n["before_at"] == pytest.approx(-1.0) and n["after_at"] == pytest.approx(3.0)
+    assert chain_neighbours(imgs, keys, 0).keys() == {"after", "after_at"}
+    assert chain_neighbours(imgs, keys, 2).keys() == {"before", "before_at"}
+    held = [(0, 0), (10, 5), (20, 0), (40, 0)]       # key 1 holds: the motion pauses there
+    assert "before" not in chain_neighbours(imgs, held, 1)
+    assert "after" not in chain_neighbours(imgs, held, 0)
+    n = chain_neighbours(imgs, held, 1)               # the pair runs from frame 15 to 20
+    assert n["after_at"] == pytest.approx(5.0)
