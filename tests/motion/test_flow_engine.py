@@ -186,3 +186,29 @@ def test_a_keyframe_clip_outlives_the_run_that_made_it(sill_frames):
                            EvalContext(token=token))
     token.cancel()            # a cached clip is read later, after its run ended or was stopped
     assert clip.frame(3).shape == sill_frames[0].shape
+
+
+def test_brushed_pixels_move_as_specified_when_measured_by_an_independent_estimator():
+    """Farneback (which the engine never uses), set up for accuracy, sees the documented motion."""
+    import cv2
+
+    from benchmarks.bench_flow import estimate_flow
+    from studio.motion.fields import dense_flow
+    from tests.motion.conftest import load
+    img = load("coffee.png", 360)
+    h, w = img.shape[:2]
+    brush = Brush(shapes=(Shape("polygon", ((0.3, 0.3), (0.6, 0.3), (0.6, 0.65), (0.3, 0.65)), softness=0.3),),
+                  horizontal=4.0, vertical=-2.0)
+    spec = MotionSpec((brush,))
+    clip = render(img, spec, frames=24)
+    grey = [cv2.cvtColor(clip.frame(i), cv2.COLOR_RGB2GRAY) for i in (0, 12)]
+    epe = np.hypot(*(estimate_flow(*grey) - dense_flow(spec, None, (w, h), 12, 24, 24)).transpose(2, 0, 1))
+    mask = rasterize_brush(brush, (w, h))
+    k = int(0.04 * h)
+    kernel = np.ones((2 * k + 1, 2 * k + 1), np.uint8)
+    inside = cv2.erode((mask > 0.999).astype(np.uint8), kernel) > 0
+    static = cv2.dilate((mask > 1e-3).astype(np.uint8), np.ones((4 * k + 1, 8 * k + 1), np.uint8)) == 0
+    static[:k], static[-k:], static[:, :k], static[:, -k:] = False, False, False, False
+    assert inside.sum() > 1000 and static.sum() > 10000
+    assert epe[inside].mean() < 0.5
+    assert epe[static].mean() < 0.2
