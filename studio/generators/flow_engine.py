@@ -39,7 +39,7 @@ from studio.executor.context import EvalContext
 from studio.generators.request import GenerationRequest
 from studio.graph.animation import Curve
 from studio.media.clip import CallableSource, Clip, as_rgb8
-from studio.motion.interpolate import Interpolator, conform, key_segments
+from studio.motion.interpolate import FlowCache, Interpolator, conform, key_segments
 from studio.motion.spec import CAMERA_AXES, CameraSpec, MotionSpec
 from studio.motion.warp import MotionRig, backend_for
 
@@ -160,7 +160,9 @@ class _KeyframeRender:
 
     def __init__(self, images: list[np.ndarray], keys: list[tuple[int, int]], rig: MotionRig, backend=None):
         self.images, self.keys, self.rig = images, keys, rig
-        self.pairs = [Interpolator(images[i], images[i + 1], backend, **chain_neighbours(images, keys, i))
+        cache = FlowCache()
+        self.pairs = [Interpolator(images[i], images[i + 1], backend, **chain_neighbours(images, keys, i),
+                                   cache=cache, ids=(i - 1, i, i + 1, i + 2))
                       for i in range(len(images) - 1)]
         self.nbytes = sum(im.nbytes for im in images) + rig.nbytes
 

@@ -32,7 +32,8 @@ at their own frames.
 Keyframes of different sizes are conformed to the output size by scaling to cover it and
 cropping the centre (:func:`conform`), so nothing is stretched.
 
-Costs: flows once per key pair (two DIS, plus one per neighbour; cached, thread safe), kept
+Costs: flows once per key pair (two DIS, plus one per neighbour, shared with the chain's
+neighbouring pairs through a :class:`FlowCache`, so a chain costs two per pair), kept
 at the flow resolution; each in-between frame combines the path terms there, builds the two
 sampling maps with one resize each, does one 4-channel remap per key (picture plus visibility
 in the alpha channel) and one weighted blend (``_CvPair``; on a GPU the same steps run on
@@ -42,6 +43,7 @@ torch, ``TorchPair``).
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -216,13 +218,41 @@ def _confidence(g_key: np.ndarray, g_other: np.ndarray, flow: np.ndarray, grid: 
     return np.exp(-(err * (1.0 / CURVE_SIGMA)) ** 2).astype(np.float32)
 
 
+class FlowCache:
+    """Directed DIS flows between the pictures of one chain, by the pictures' ids (LRU, thread safe).
+
+    Neighbouring pairs of a chain share flows: the flow from key ``k`` back to key ``k - 1``
+    is both pair ``k - 1``'s backward flow and pair ``k``'s flow to its neighbour before, so
+    with a cache a chain costs two DIS runs per pair instead of four.
+    """
+
+    def __init__(self, size: int = 6):
+        self.size = size
+        self._flows: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        with self._lock:
+            if key in self._flows:
+                self._flows.move_to_end(key)
+                return self._flows[key]
+        flow = compute()                      # outside the lock: DIS is the slow part
+        with self._lock:
+            self._flows[key] = flow
+            while len(self._flows) > self.size:
+                self._flows.popitem(last=False)
+        return flow
+
+
 def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None = None, *,
               before: np.ndarray | None = None, after: np.ndarray | None = None,
-              before_at: float = -1.0, after_at: float = 2.0) -> PairFlow:
+              before_at: float = -1.0, after_at: float = 2.0, cache: FlowCache | None = None,
+              ids: tuple | None = None) -> PairFlow:
     """Bidirectional DIS flow between two same-size RGB frames, with visibilities and paths.
 
     ``before``/``after``: the chain's keys either side of the pair (same size) at pair times
     ``before_at < 0`` and ``after_at > 1``, for curved paths (see the module docstring).
+    ``cache`` and ``ids`` (hashable ids of before, i0, i1, after) share flows along a chain.
     """
     h, w = i0.shape[:2]
     for name, img, at, ok in (("before", before, before_at, before_at < 0), ("after", after, after_at, after_at > 1)):
@@ -232,12 +262,19 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
     scale = _flow_scale(i0)
     g0, g1 = _grey_small(i0, scale), _grey_small(i1, scale)
     dis = _dis()
-    f01 = dis.calc(g0, g1, None)
-    if check:
-        check()
-    f10 = dis.calc(g1, g0, None)
-    if check:
-        check()
+    id_b, id_0, id_1, id_a = ids if ids is not None else (None,) * 4
+
+    def flow(a, b, ga, gb):
+        if cache is None or ids is None:
+            out = dis.calc(ga, gb, None)
+        else:
+            out = cache.get((a, b), lambda: dis.calc(ga, gb, None))
+        if check:
+            check()
+        return out
+
+    f01 = flow(id_0, id_1, g0, g1)
+    f10 = flow(id_1, id_0, g1, g0)
     fh, fw = f01.shape[:2]
     units = (w / fw, h / fh)
     grid = _grid(fh, fw)
@@ -246,18 +283,14 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
     c0 = c1 = None
     if before is not None:
         gb = _grey_small(before, scale)
-        f0b = dis.calc(g0, gb, None)
-        if check:
-            check()
+        f0b = flow(id_0, id_b, g0, gb)
         nodes0[before_at] = f0b
         nodes1[before_at] = f10 + _sample(f0b, grid, f10)
         cb = _confidence(g0, gb, f0b, grid)
         c0, c1 = cb, _sample(cb, grid, f10)
     if after is not None:
         ga = _grey_small(after, scale)
-        f1a = dis.calc(g1, ga, None)
-        if check:
-            check()
+        f1a = flow(id_1, id_a, g1, ga)
         nodes1[after_at] = f1a
         nodes0[after_at] = f01 + _sample(f1a, grid, f01)
         ca = _confidence(g1, ga, f1a, grid)
@@ -283,16 +316,19 @@ class Interpolator:
 
     ``backend``: None for OpenCV on the CPU, or a :class:`studio.motion.torch_warp.TorchOps`
     to sample and blend on its device.  ``before``/``after``: the chain's neighbouring keys and
-    their times in pair units (``-1`` and ``2`` for evenly spaced keys), for curved paths.
+    their times in pair units (``-1`` and ``2`` for evenly spaced keys), for curved paths;
+    ``cache``/``ids`` share flows with the chain's other pairs (:class:`FlowCache`).
     """
 
     def __init__(self, i0: np.ndarray, i1: np.ndarray, backend=None, *, before: np.ndarray | None = None,
-                 after: np.ndarray | None = None, before_at: float = -1.0, after_at: float = 2.0):
+                 after: np.ndarray | None = None, before_at: float = -1.0, after_at: float = 2.0,
+                 cache: FlowCache | None = None, ids: tuple | None = None):
         if i0.shape != i1.shape:
             raise ValueError(f"keys differ in size: {i0.shape} and {i1.shape}")
         self.i0, self.i1 = i0, i1
         self.backend = backend
         self._neighbours = dict(before=before, after=after, before_at=before_at, after_at=after_at)
+        self._sharing = dict(cache=cache, ids=ids)
         self._flow: PairFlow | None = None
         self._state = None
         self._lock = threading.Lock()
@@ -301,7 +337,7 @@ class Interpolator:
         """Compute the flows now (``check`` is called between steps and not kept)."""
         with self._lock:
             if self._flow is None:
-                flow = pair_flow(self.i0, self.i1, check, **self._neighbours)
+                flow = pair_flow(self.i0, self.i1, check, **self._neighbours, **self._sharing)
                 if self.backend is None:
                     self._state = _CvPair(self.i0, self.i1, flow)
                 else:
@@ -425,6 +461,7 @@ def crossfade(i0: np.ndarray, i1: np.ndarray, t: float) -> np.ndarray:
 
 def naive_interpolate(i0: np.ndarray, i1: np.ndarray, t: float) -> np.ndarray:
     """Bidirectional DIS warp with plain time weights and no occlusion handling."""
+    t = float(t)
     h, w = i0.shape[:2]
     f01, f10, _ = dis_flows(i0, i1)
     f01, f10 = _upscale_flow(f01, (w, h)), _upscale_flow(f10, (w, h))

@@ -39,7 +39,7 @@ from studio.errors import MediaError
 from studio.graph.animation import Curve
 from studio.media.clip import Clip, FrameSource
 from studio.timecode import parse_rate
-from studio.motion.interpolate import Interpolator
+from studio.motion.interpolate import FlowCache, Interpolator
 
 #: speed limits (the node's param range)
 MIN_SPEED, MAX_SPEED = 0.05, 10.0
@@ -106,6 +106,7 @@ class RetimeSource(FrameSource):
         self.length, self.height, self.width = len(pos), clip.height, clip.width
         self.channels = 1 if alpha else 3
         self._pairs: OrderedDict[int, Interpolator] = OrderedDict()
+        self._flows = FlowCache()           # neighbouring pairs share their flows
         self._lock = threading.Lock()
         self.held_bytes = clip.nbytes
 
@@ -131,7 +132,8 @@ class RetimeSource(FrameSource):
             n = len(self._clip)
             it = Interpolator(np.ascontiguousarray(frame(i)), np.ascontiguousarray(frame(i + 1)), self._backend,
                               before=np.ascontiguousarray(frame(i - 1)) if i > 0 else None,
-                              after=np.ascontiguousarray(frame(i + 2)) if i + 2 < n else None)
+                              after=np.ascontiguousarray(frame(i + 2)) if i + 2 < n else None,
+                              cache=self._flows, ids=(i - 1, i, i + 1, i + 2))
             self._pairs[i] = it
             while len(self._pairs) > PAIR_CACHE:
                 self._pairs.popitem(last=False)

@@ -71,3 +71,30 @@ def test_the_chain_reaches_neighbours_at_their_key_times_but_not_across_a_hold()
     assert "after" not in chain_neighbours(imgs, held, 0)
     n = chain_neighbours(imgs, held, 1)               # the pair runs from frame 15 to 20
     assert n["after_at"] == pytest.approx(5.0)
+
+
+def test_a_chain_shares_flows_between_neighbouring_pairs(monkeypatch, accelerating):
+    import studio.motion.interpolate as interp
+    real = interp._dis
+    runs = []
+
+    class Counting:
+        def __init__(self):
+            self.dis = real()
+
+        def calc(self, a, b, flow):
+            runs.append(1)
+            return self.dis.calc(a, b, flow)
+
+    monkeypatch.setattr(interp, "_dis", lambda finest=True: Counting())
+    f = accelerating
+    keys = [f[-1.0], f[0.0], f[1.0], f[2.0]]
+    cache = interp.FlowCache()
+    shared = [Interpolator(keys[i], keys[i + 1], before=keys[i - 1] if i else None,
+                           after=keys[i + 2] if i + 2 < len(keys) else None, cache=cache, ids=(i - 1, i, i + 1, i + 2))
+              for i in range(3)]
+    frames = [p.frame(0.4) for p in shared]
+    assert len(runs) == 6                       # two DIS per pair, not 2 + 1 + 1 per pair (10)
+    runs.clear()
+    alone = Interpolator(keys[1], keys[2], before=keys[0], after=keys[3])
+    assert np.array_equal(alone.frame(0.4), frames[1]) and len(runs) == 4
