@@ -214,7 +214,6 @@ class MotionRig:
         if not self.layers:
             canvas = ops.picture(image) if self.has_camera else None
             return Prepared(image, image, [], canvas, [], ops.nbytes(canvas))
-        img_f = image.astype(np.float32)
         background = fill_background(image, self.hole)
         crops = []
         for layer in self.layers:
@@ -222,11 +221,16 @@ class MotionRig:
                 check()
             x0, y0, x1, y1 = layer.box
             m = layer.mask[..., None]
-            src = img_f[y0:y1, x0:x1]
             bg = background[y0:y1, x0:x1].astype(np.float32)
-            fg = (src - (1.0 - m) * bg) / np.maximum(m, SUPPORT_EPS)
-            np.clip(fg, 0.0, 255.0, out=fg)
-            crop = np.ascontiguousarray(np.dstack([fg * m, m]), dtype=np.float32)
+            # m * fg with fg = clip((I - (1 - m) B) / m, 0, 255) is clip(I - (1 - m) B, 0, 255 m)
+            # (the mask is 0 or above SUPPORT_EPS, so there is no division to guard)
+            prem = image[y0:y1, x0:x1].astype(np.float32)
+            prem -= bg
+            prem += m * bg
+            np.clip(prem, 0.0, 255.0 * m, out=prem)
+            crop = np.empty(prem.shape[:2] + (4,), np.float32)
+            crop[..., :3] = prem
+            crop[..., 3] = layer.mask
             _inset_frame_edges(crop, layer.box, self.size)
             crops.append(crop)
         canvas = ops.picture(background)
