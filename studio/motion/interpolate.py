@@ -52,6 +52,8 @@ import numpy as np
 
 #: flow is estimated on frames scaled to at most this long side (speed; the flow is smooth)
 FLOW_LONG_SIDE = 768
+#: DIS needs pictures at least this big: smaller ones are scaled up for the flow
+MIN_FLOW_SIDE = 16
 #: visibility floor so the plain time weights decide where both samples are uncertain
 FLOOR = 0.02
 #: grey-level error (box-blurred) at which a neighbour key's flow is trusted to exp(-1)
@@ -76,8 +78,10 @@ def conform(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def _grey_small(image: np.ndarray, scale: float) -> np.ndarray:
     grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    if scale < 1.0:
-        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if scale != 1.0:
+        h, w = grey.shape
+        size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     return grey
 
 
@@ -204,7 +208,10 @@ def dis_flows(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
 
 
 def _flow_scale(image: np.ndarray) -> float:
-    return min(1.0, FLOW_LONG_SIDE / max(image.shape[:2]))
+    """Down to FLOW_LONG_SIDE; up for pictures too small for DIS (short side under MIN_FLOW_SIDE)."""
+    h, w = image.shape[:2]
+    scale = min(1.0, FLOW_LONG_SIDE / max(h, w))
+    return max(scale, MIN_FLOW_SIDE / min(h, w))
 
 
 def _sample(field: np.ndarray, grid: np.ndarray, flow: np.ndarray) -> np.ndarray:

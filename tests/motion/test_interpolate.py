@@ -98,3 +98,14 @@ def test_a_chain_shares_flows_between_neighbouring_pairs(monkeypatch, accelerati
     runs.clear()
     alone = Interpolator(keys[1], keys[2], before=keys[0], after=keys[3])
     assert np.array_equal(alone.frame(0.4), frames[1]) and len(runs) == 4
+
+
+@pytest.mark.parametrize("size", [(1, 1), (4, 4), (1, 40), (40, 1)])
+def test_keys_smaller_than_the_flow_estimator_needs_still_interpolate(size):
+    h, w = size
+    img = load("kodim03.png", 240)
+    keys = [np.ascontiguousarray(img[k * 20:k * 20 + h, k * 20:k * 20 + w]) for k in range(4)]
+    out = Interpolator(keys[1], keys[2], before=keys[0], after=keys[3]).frame(0.5)
+    assert out.shape == (h, w, 3) and out.dtype == np.uint8
+    lo, hi = np.minimum(keys[1], keys[2]).astype(int) - 40, np.maximum(keys[1], keys[2]).astype(int) + 40
+    assert np.all((out >= lo) & (out <= hi))       # made of the keys' colours, not garbage
