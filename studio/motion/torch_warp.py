@@ -129,9 +129,11 @@ class TorchOps:
     def warp(self, src, inv: np.ndarray, dsize: tuple[int, int], border: str):
         torch = self._torch
         dw, dh = dsize
-        ys, xs = torch.meshgrid(torch.arange(dh, device=self.device, dtype=torch.float64),
-                                torch.arange(dw, device=self.device, dtype=torch.float64), indexing="ij")
-        m = torch.as_tensor(np.asarray(inv, np.float64), device=self.device)
+        # float64 for the projective arithmetic, except on Apple's MPS, which has no float64
+        dtype = torch.float32 if self.device.type == "mps" else torch.float64
+        ys, xs = torch.meshgrid(torch.arange(dh, device=self.device, dtype=dtype),
+                                torch.arange(dw, device=self.device, dtype=dtype), indexing="ij")
+        m = torch.as_tensor(np.asarray(inv, np.float64), dtype=dtype, device=self.device)
         q = torch.stack([xs, ys, torch.ones_like(xs)], dim=-1) @ m.T
         pixels = (q[..., :2] / q[..., 2:]).float()[None]
         return self._sample(src, pixels, border)
