@@ -287,22 +287,24 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
     grid = _grid(fh, fw)
     v0, v1 = _visibility(f01, f10, grid, units), _visibility(f10, f01, grid, units)
     nodes0, nodes1 = {1.0: f01}, {0.0: f10}
-    c0 = c1 = None
+    conf0, conf1 = [], []
+
+    def reach(g_key, id_key, picture, id_picture, at, own, other, cross, own_conf, other_conf):
+        """A neighbour of one key: its position for both keys' pixels, and the trust in it."""
+        g = _grey_small(picture, scale)
+        f = flow(id_key, id_picture, g_key, g)
+        own[at] = f
+        other[at] = cross + _sample(f, grid, cross)       # the other key's pixels go via this key
+        c = _confidence(g_key, g, f, grid)
+        own_conf.append(c)
+        other_conf.append(_sample(c, grid, cross))
+
     if before is not None:
-        gb = _grey_small(before, scale)
-        f0b = flow(id_0, id_b, g0, gb)
-        nodes0[before_at] = f0b
-        nodes1[before_at] = f10 + _sample(f0b, grid, f10)
-        cb = _confidence(g0, gb, f0b, grid)
-        c0, c1 = cb, _sample(cb, grid, f10)
+        reach(g0, id_0, before, id_b, before_at, nodes0, nodes1, f10, conf0, conf1)
     if after is not None:
-        ga = _grey_small(after, scale)
-        f1a = flow(id_1, id_a, g1, ga)
-        nodes1[after_at] = f1a
-        nodes0[after_at] = f01 + _sample(f1a, grid, f01)
-        ca = _confidence(g1, ga, f1a, grid)
-        c1 = ca if c1 is None else c1 * ca
-        c0 = _sample(ca, grid, f01) if c0 is None else c0 * _sample(ca, grid, f01)
+        reach(g1, id_1, after, id_a, after_at, nodes1, nodes0, f01, conf1, conf0)
+    c0 = np.prod(conf0, axis=0) if conf0 else None
+    c1 = np.prod(conf1, axis=0) if conf1 else None
     k = np.float32(units)
     path0 = _path(nodes0, 0.0, c0, f01, k, from_end=False)
     path1 = _path(nodes1, 1.0, c1, f10, k, from_end=True)
