@@ -6,13 +6,11 @@ from studio.graph import Choice, Float, Input, NodeType, Output
 from studio.graph.animation import as_curve_or_number
 from studio.timecode import NAMED_RATES
 from studio.motion.retime import MAX_SPEED, MIN_SPEED, retime
-from studio.motion.warp import backend_for
+from studio.motion.warp import gpu_backend
 
 
 def _retime(ctx, *, clip, speed, fps):
-    gpu = ctx.accelerator
-    backend = backend_for(gpu, ctx.device()) if gpu else None
-    return {"clip": retime(clip, as_curve_or_number(speed), None if fps == "source" else fps, backend)}
+    return {"clip": retime(clip, as_curve_or_number(speed), None if fps == "source" else fps, gpu_backend(ctx))}
 
 
 NODES = [

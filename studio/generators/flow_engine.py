@@ -41,7 +41,7 @@ from studio.graph.animation import Curve
 from studio.media.clip import CallableSource, Clip, as_rgb8
 from studio.motion.interpolate import FlowCache, Interpolator, conform, key_segments
 from studio.motion.spec import CAMERA_AXES, CameraSpec, MotionSpec
-from studio.motion.warp import MotionRig, backend_for
+from studio.motion.warp import MotionRig, gpu_backend
 
 STILL_SECONDS = 4
 
@@ -105,8 +105,7 @@ class FlowEngine:
             raise EngineError(f"frames: {frames} is too few")
         motion, camera, animation = flatten_curves(request.motion, request.camera, frames, request.animation)
         ctx.progress(0.0, "preparing")
-        gpu = ctx.accelerator
-        backend = backend_for(gpu, ctx.device()) if gpu else None
+        backend = gpu_backend(ctx)
         rig = MotionRig(motion, camera, (w, h), frames, float(fps), seed=request.seed, animation=animation,
                         shutter_angle=request.shutter_angle, check=ctx.check_cancel, backend=backend)
         if keys:

@@ -42,49 +42,36 @@ def remap_torch(image: np.ndarray, map_xy: np.ndarray, *, border: str = "constan
     Returns a numpy array of the input's dtype (uint8 results are rounded and clipped), or the
     torch tensor (C, H', W') float32 on ``device`` when ``tensor_out`` is set.
     """
-    import torch
-    import torch.nn.functional as F
-
     if border not in BORDERS:
         raise ValueError(f"border {border!r}: expected one of {', '.join(BORDERS)}")
-    dev = torch.device(device) if device is not None else torch.device("cpu")
-    squeeze = image.ndim == 2
-    src = image[..., None] if squeeze else image
-    h, w, c = src.shape
-    img_t = torch.from_numpy(np.ascontiguousarray(src)).to(dev).permute(2, 0, 1)[None].float()
-    grid = torch.from_numpy(np.ascontiguousarray(map_xy, dtype=np.float32)).to(dev)
-    scale = torch.tensor([2.0 / max(w - 1, 1), 2.0 / max(h - 1, 1)], device=dev)
-    grid = (grid * scale - 1.0)[None]
-    out = F.grid_sample(img_t, grid, mode="bilinear", padding_mode=BORDERS[border], align_corners=True)[0]
-    if tensor_out:
-        return out
-    res = out.permute(1, 2, 0).cpu().numpy()
-    if image.dtype == np.uint8:
-        res = np.clip(res + 0.5, 0, 255).astype(np.uint8)
-    else:
-        res = res.astype(image.dtype, copy=False)
-    return res[..., 0] if squeeze else res
-
-
-def affine_map(matrix: np.ndarray, dsize: tuple[int, int]) -> np.ndarray:
-    """The backward map (H', W', 2) that ``cv2.warpAffine(src, matrix, dsize)`` samples.
-
-    ``matrix`` is the forward 2x3 map from source to destination pixels, as OpenCV takes it.
-    """
-    import cv2
-
-    w, h = dsize
-    inv = cv2.invertAffineTransform(np.asarray(matrix, np.float64))
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
-    mx = inv[0, 0] * gx + inv[0, 1] * gy + inv[0, 2]
-    my = inv[1, 0] * gx + inv[1, 1] * gy + inv[1, 2]
-    return np.dstack([mx, my]).astype(np.float32)
+    ops = TorchOps(device if device is not None else "cpu")
+    pixels = ops._torch.from_numpy(np.ascontiguousarray(map_xy, dtype=np.float32)).to(ops.device)[None]
+    out = ops._sample(ops._tensor(_channels(image)), pixels, border)
+    return out[0] if tensor_out else _as_input(out, image)
 
 
 def warp_affine_torch(image: np.ndarray, matrix: np.ndarray, dsize: tuple[int, int], *,
                       border: str = "constant", device=None) -> np.ndarray:
-    """``cv2.warpAffine(image, matrix, dsize, INTER_LINEAR)`` on torch."""
-    return remap_torch(image, affine_map(matrix, dsize), border=border, device=device)
+    """``cv2.warpAffine(image, matrix, dsize, INTER_LINEAR)`` on torch (``matrix``: source to destination)."""
+    import cv2
+
+    ops = TorchOps(device if device is not None else "cpu")
+    inv = np.vstack([cv2.invertAffineTransform(np.asarray(matrix, np.float64)), [0.0, 0.0, 1.0]])
+    return _as_input(ops.warp(ops._tensor(_channels(image)), inv, dsize, border), image)
+
+
+def _channels(image: np.ndarray) -> np.ndarray:
+    return image[..., None] if image.ndim == 2 else image
+
+
+def _as_input(out, image: np.ndarray) -> np.ndarray:
+    """A (1, C, H, W) result as a numpy array shaped and typed like ``image``."""
+    res = out[0].permute(1, 2, 0).cpu().numpy()
+    if image.dtype == np.uint8:
+        res = np.clip(res + 0.5, 0, 255).astype(np.uint8)
+    else:
+        res = res.astype(image.dtype, copy=False)
+    return res[..., 0] if image.ndim == 2 else res
 
 
 class TorchOps:
@@ -209,4 +196,4 @@ class TorchPair:
         return ops.finish(out)
 
 
-__all__ = ["BORDERS", "TorchOps", "affine_map", "remap_torch", "warp_affine_torch"]
+__all__ = ["BORDERS", "TorchOps", "remap_torch", "warp_affine_torch"]

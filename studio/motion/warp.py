@@ -129,12 +129,16 @@ def coarse_points(dsize: tuple[int, int], step: int) -> tuple[np.ndarray, np.nda
     return (np.arange(nx) - 0.5) * step - 0.5, (np.arange(ny) - 0.5) * step - 0.5
 
 
-def backend_for(kind: str | None = None, device=None):
-    """The rendering backend for a device kind: OpenCV for ``cpu``/None, torch otherwise."""
-    if kind in (None, "cpu", "opencv"):
-        return CvOps()
+def gpu_backend(ctx):
+    """The torch backend on ``ctx``'s GPU when its device manager has one, else None (OpenCV).
+
+    ``ctx`` is an :class:`~studio.executor.context.EvalContext` (its ``accelerator`` and
+    ``device()``); torch is imported only when there is a GPU.
+    """
+    if not ctx.accelerator:
+        return None
     from studio.motion.torch_warp import TorchOps
-    return TorchOps(device if device is not None else kind)
+    return TorchOps(ctx.device())
 
 
 @dataclass
@@ -399,4 +403,4 @@ def render_still(image: np.ndarray, spec: MotionSpec | None, camera: CameraSpec 
     return rig.render(rig.prepare(image), frame)
 
 
-__all__ = ["CvOps", "MotionRig", "Prepared", "backend_for", "coarse_points", "render_still"]
+__all__ = ["CvOps", "MotionRig", "Prepared", "coarse_points", "gpu_backend", "render_still"]
