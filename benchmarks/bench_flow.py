@@ -14,7 +14,8 @@ Sections (each a function; ``main()`` runs them all and prints the figures):
   with :func:`studio.motion.fields.dense_flow`: mean endpoint error inside the brushed region
   (eroded) and in static regions away from the region's path; two brush settings.
 * :func:`bench_quality` -- every other frame of real footage dropped and rebuilt at t = 0.5:
-  PSNR against the true frames for ours (:class:`Interpolator`), a crossfade and
+  PSNR against the true frames for ours (:class:`Interpolator`, with the neighbouring kept
+  frames and the rolling-shutter readout estimated from the kept frames), a crossfade and
   :func:`naive_interpolate` (plain DIS flows both ways, no occlusion handling).
 
 Run: ``python -m benchmarks.bench_flow [speed|memory|accuracy|quality ...]``.  Not part of
@@ -264,18 +265,22 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def bench_quality() -> dict:
-    from studio.motion.interpolate import Interpolator, crossfade, naive_interpolate
+    from studio.motion.interpolate import Interpolator, calibrate_readout, crossfade, naive_interpolate
     out = {}
     for name in ("realshort.mp4", "newtonscradle.gif"):
         frames = _footage(name)
         # ffmpeg reads the GIF at a constant rate, repeating frames: keep distinct frames only
         frames = [f for i, f in enumerate(frames) if i == 0 or not np.array_equal(f, frames[i - 1])]
+        # the rolling shutter is estimated from the kept frames only, as a keyframe chain would be
+        readout = calibrate_readout(frames[0::2])
+        print(f"  {name}: rolling-shutter readout {readout.time} key intervals "
+              f"(r {readout.r:.2f}, t {readout.t_stat:.1f}, {readout.samples} keys predicted)")
         scores = {"ours": [], "crossfade": [], "naive": []}
         for i in range(0, len(frames) - 2, 2):
             a, truth, b = frames[i], frames[i + 1], frames[i + 2]
             # the other kept frames are the chain's neighbouring keys (never the dropped ones)
             it = Interpolator(a, b, before=frames[i - 2] if i >= 2 else None,
-                              after=frames[i + 4] if i + 4 < len(frames) else None)
+                              after=frames[i + 4] if i + 4 < len(frames) else None, readout=readout.fraction(1))
             scores["ours"].append(_psnr(it.frame(0.5), truth))
             scores["crossfade"].append(_psnr(crossfade(a, b, 0.5), truth))
             scores["naive"].append(_psnr(naive_interpolate(a, b, 0.5), truth))

@@ -5,9 +5,11 @@
   background, depth order by proximity, optional motion blur).
 * **Keyframe mode** (``request.keyframes``): frames between consecutive keys are
   interpolated with bidirectional optical flow and occlusion handling
-  (:mod:`studio.motion.interpolate`), along curved paths through the neighbouring keys; keys hold for their ``hold`` frames; brushes and a
-  camera move, when given, are layered on top of the interpolated frames.  A single key
-  behaves like a still.
+  (:mod:`studio.motion.interpolate`), along curved paths through the neighbouring keys; keys
+  hold for their ``hold`` frames; brushes and a camera move, when given, are layered on top of
+  the interpolated frames.  A single key behaves like a still.  A chain of five or more keys
+  without holds (frames of footage) is checked for a rolling shutter, whose shear gives the
+  camera's jerks between keys (:func:`studio.motion.interpolate.calibrate_readout`).
 
 Sizes: ``width``/``height`` of 0 take the source's size (the still, or the first key); every
 other picture is conformed to the output size by scaling to cover and cropping the centre.
@@ -39,7 +41,7 @@ from studio.executor.context import EvalContext
 from studio.generators.request import GenerationRequest
 from studio.graph.animation import Curve
 from studio.media.clip import CallableSource, Clip, as_rgb8
-from studio.motion.interpolate import FlowCache, Interpolator, conform, key_segments
+from studio.motion.interpolate import FlowCache, Interpolator, Readout, calibrate_readout, conform, key_segments
 from studio.motion.spec import CAMERA_AXES, CameraSpec, MotionSpec
 from studio.motion.warp import MotionRig, gpu_backend
 
@@ -113,7 +115,15 @@ class FlowEngine:
             for k in keys:
                 ctx.check_cancel()
                 images.append(conform(as_rgb8(k.image), (w, h)))
-            render = _KeyframeRender(images, [(k.frame, k.hold) for k in keys], rig, backend)
+            spans = [(k.frame, k.hold) for k in keys]
+            cache = FlowCache()
+            readout = Readout(None)
+            if len(keys) >= 5 and all(k.hold == 0 for k in keys[:-1]):
+                # a chain of footage frames: the rolling shutter tells the camera's jerks
+                ctx.progress(0.0, "rolling shutter")
+                readout = calibrate_readout(images, [k.frame for k in keys], ctx.check_cancel, cache,
+                                            list(range(len(images))))
+            render = _KeyframeRender(images, spans, rig, backend, cache, readout)
             for a, pair in enumerate(render.pairs):   # the one-time flows, inside this run
                 ctx.progress(a / max(len(render.pairs), 1), f"optical flow {a + 1}/{len(render.pairs)}")
                 pair.prepare(ctx.check_cancel)
@@ -157,11 +167,14 @@ class _KeyframeRender:
     """Frames between keys; the pair flows are computed by :meth:`FlowEngine.generate` up front,
     so a clip kept in the cache never needs the run that made it."""
 
-    def __init__(self, images: list[np.ndarray], keys: list[tuple[int, int]], rig: MotionRig, backend=None):
+    def __init__(self, images: list[np.ndarray], keys: list[tuple[int, int]], rig: MotionRig, backend=None,
+                 cache: FlowCache | None = None, readout: Readout | None = None):
         self.images, self.keys, self.rig = images, keys, rig
-        cache = FlowCache()
+        cache = cache or FlowCache()
+        readout = readout or Readout(None)
         self.pairs = [Interpolator(images[i], images[i + 1], backend, **chain_neighbours(images, keys, i),
-                                   cache=cache, ids=(i - 1, i, i + 1, i + 2))
+                                   cache=cache, ids=(i - 1, i, i + 1, i + 2),
+                                   readout=readout.fraction(keys[i + 1][0] - keys[i][0] - keys[i][1]))
                       for i in range(len(images) - 1)]
         self.nbytes = sum(im.nbytes for im in images) + rig.nbytes
 

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -140,13 +140,34 @@ class Path:
     fields: dict[float, np.ndarray]
     rest: np.ndarray | None
     from_end: bool                 # True for key 1 (line(t) = 1 - t)
+    #: the camera's acceleration over the pair from the rolling shutter (output pixels, the
+    #: change of velocity in pixels per pair interval), or None; see :func:`shutter_shear`
+    accel: np.ndarray | None = None
+    #: spatial means of ``fields`` and ``rest`` and of the straight line's flow ``F``
+    means: dict | None = None
 
     def terms(self, t: float) -> list[tuple[float, np.ndarray]]:
-        """``(coefficient, field)`` pairs whose sum is ``D(t)``."""
+        """``(coefficient, field)`` pairs whose sum (plus :meth:`offset`) is ``D(t)``."""
         out = [(_lagrange(self.nodes, k, t), f) for k, f in self.fields.items()]
         if self.rest is not None:
             out.append(((1.0 - t) if self.from_end else t, self.rest))
         return out
+
+    def offset(self, t: float) -> np.ndarray | None:
+        """The constant (x, y) added to ``D(t)`` when the camera's acceleration is known.
+
+        The paths' own global bend (the spatial mean of their departure from the straight
+        line) is replaced by the uniform acceleration ``a``: ``(a / 2) (t^2 - t)``, zero at
+        both keys; the paths' local bends (a pendulum in a shaking shot) stay.
+        """
+        if self.accel is None:
+            return None
+        m = self.means
+        line = (1.0 - t) if self.from_end else t
+        bend = sum(_lagrange(self.nodes, k, t) * m[k] for k in self.fields) - line * m["line"]
+        if self.rest is not None:
+            bend = bend + line * m["rest"]
+        return (self.accel * (0.5 * (t * t - t)) - bend).astype(np.float32)
 
     @property
     def nbytes(self) -> int:
@@ -254,12 +275,14 @@ class FlowCache:
 def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None = None, *,
               before: np.ndarray | None = None, after: np.ndarray | None = None,
               before_at: float = -1.0, after_at: float = 2.0, cache: FlowCache | None = None,
-              ids: tuple | None = None) -> PairFlow:
+              ids: tuple | None = None, readout: float | None = None) -> PairFlow:
     """Bidirectional DIS flow between two same-size RGB frames, with visibilities and paths.
 
     ``before``/``after``: the chain's keys either side of the pair (same size) at pair times
     ``before_at < 0`` and ``after_at > 1``, for curved paths (see the module docstring).
     ``cache`` and ``ids`` (hashable ids of before, i0, i1, after) share flows along a chain.
+    ``readout``: the camera's rolling-shutter readout time as a fraction of the pair's interval
+    (see :func:`calibrate_readout`), or None to leave the camera's acceleration to the paths.
     """
     h, w = i0.shape[:2]
     for name, img, at, ok in (("before", before, before_at, before_at < 0), ("after", after, after_at, after_at > 1)):
@@ -308,7 +331,158 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
     k = np.float32(units)
     path0 = _path(nodes0, 0.0, c0, f01, k, from_end=False)
     path1 = _path(nodes1, 1.0, c1, f10, k, from_end=True)
+    if readout is not None:
+        if not (np.isfinite(readout) and readout > 0):
+            raise ValueError(f"readout: expected a positive fraction of the key interval, got {readout}")
+        accel = np.float32(h / readout) * shutter_shear(f01 * k, f10 * k, v0, v1, (w, h))
+        for p, line in ((path0, f01 * k), (path1, f10 * k)):
+            p.accel = accel
+            p.means = {t: f.reshape(-1, 2).mean(axis=0) for t, f in p.fields.items()}
+            p.means["line"] = line.reshape(-1, 2).mean(axis=0)
+            if p.rest is not None:
+                p.means["rest"] = p.rest.reshape(-1, 2).mean(axis=0)
     return PairFlow(f01 * k, f10 * k, v0, v1, (w, h), path0, path1)
+
+
+# -- rolling shutter: the camera's acceleration within a pair ----------------------------
+def flow_affine(flow: np.ndarray, weights: np.ndarray | None, size: tuple[int, int]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The affine motion ``F(p) = b + A (p - centre)`` that best fits ``flow`` (robustly).
+
+    ``flow`` (h', w', 2) is in output pixels on a grid scaled to the output ``size`` (W, H);
+    ``weights`` (h', w') in 0..1 (None: all 1).  Iteratively reweighted least squares with
+    Cauchy weights, so independently moving things barely pull the fit.  Returns ``b`` (the
+    motion at the picture's centre) and the 2x2 ``A`` (dimensionless).
+    """
+    fh, fw = flow.shape[:2]
+    w, h = size
+    step = max(1, min(fh, fw) // 96)              # ~100 samples across: plenty for 6 numbers
+    ys, xs = np.mgrid[0:fh:step, 0:fw:step].astype(np.float64)
+    xs = (xs + 0.5) * (w / fw) - w / 2.0
+    ys = (ys + 0.5) * (h / fh) - h / 2.0
+    m = np.stack([np.ones_like(xs), xs, ys], axis=-1).reshape(-1, 3)
+    f = flow[::step, ::step].reshape(-1, 2).astype(np.float64)
+    base = np.ones(len(m)) if weights is None else weights[::step, ::step].reshape(-1).astype(np.float64)
+    wt = base.copy()
+    for _ in range(4):
+        sw = np.sqrt(wt)[:, None]
+        coef = np.linalg.lstsq(m * sw, f * sw, rcond=None)[0]      # (3, 2)
+        r = np.hypot(*(f - m @ coef).T)
+        scale = 2.385 * max(float(np.median(r)), 0.05)
+        wt = base / (1.0 + (r / scale) ** 2)
+    return coef[0], coef[1:].T.copy()
+
+
+def shutter_shear(f01: np.ndarray, f10: np.ndarray, v0: np.ndarray | None, v1: np.ndarray | None,
+                  size: tuple[int, int]) -> np.ndarray:
+    """The rolling-shutter shear of a pair: ``(dFx/dy + dFy/dx, dFy/dy - dFx/dx)``.
+
+    A rolling shutter reads the rows top to bottom over the readout time ``r``, so a camera
+    whose image velocity changes by ``a`` over the pair (in pixels per pair interval) leaves
+    the flow varying down the rows: ``dF/dy = (r / H) a``.  Rotation about the lens axis
+    (``dFx/dy = -dFy/dx``) and zoom (``dFx/dx = dFy/dy``) cancel in this combination, so what
+    remains is the shutter's.  The forward and backward flows see opposite changes; their
+    estimates are averaged.
+    """
+    sig = []
+    for flow, vis in ((f01, v0), (f10, v1)):
+        _, a = flow_affine(flow, vis, size)
+        sig.append(np.array([a[0, 1] + a[1, 0], a[1, 1] - a[0, 0]]))
+    return ((sig[0] - sig[1]) / 2.0).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Readout:
+    """A rolling-shutter readout estimated from a chain of pictures (:func:`calibrate_readout`).
+
+    ``time``: the readout in the chain's time units (frames), None when the chain shows no
+    rolling shutter (too few pictures, or no significant relation); ``r`` and ``t_stat``: the
+    correlation between predicted and measured bends and its t statistic; ``samples``: how many
+    pictures were predicted.
+    """
+
+    time: float | None
+    r: float = 0.0
+    t_stat: float = 0.0
+    samples: int = 0
+
+    def fraction(self, interval: float) -> float | None:
+        """The readout as a fraction of a pair interval (for :class:`Interpolator`), or None."""
+        return None if self.time is None else self.time / float(interval)
+
+
+#: a readout is used only when its relation is at least this significant (t statistic)
+READOUT_T = 3.0
+#: the fewest predicted pictures a calibration needs, and the most it measures
+READOUT_MIN, READOUT_MAX = 3, 12
+
+
+def calibrate_readout(images: Sequence[np.ndarray], times: list[float] | None = None,
+                      check: Callable[[], None] | None = None, cache: FlowCache | None = None,
+                      ids: list | None = None) -> Readout:
+    """Estimate a camera's rolling-shutter readout from a chain of its pictures.
+
+    Each inner picture ``k`` is predicted from its neighbours ``k - 1`` and ``k + 1``: under a
+    uniform acceleration the picture lies off the chord between them by ``X / r``, with
+    ``X = H T s (tau^2 - tau) / 2`` (``s`` the neighbours' :func:`shutter_shear`, ``T`` their
+    time apart, ``tau`` the picture's fraction of it) and ``r`` the readout time.  The measured
+    offsets (the affine motion at the centre) give ``1 / r`` by least squares over up to
+    :data:`READOUT_MAX` pictures spread over the chain; the estimate is used only when the
+    relation is significant (t statistic at least :data:`READOUT_T`) and positive, so footage
+    with a global shutter, a locked-off camera or unrelated stills gets None.  ``times``: the
+    pictures' times (default 0, 1, 2...); ``images`` may be any sequence (a clip's frames are
+    fetched only where measured); ``cache``/``ids`` share flows with the pairs.
+    """
+    n = len(images)
+    times = list(range(n)) if times is None else [float(t) for t in times]
+    inner = list(range(1, n - 1))
+    if len(inner) < READOUT_MIN:
+        return Readout(None, samples=len(inner))
+    if len(inner) > READOUT_MAX:
+        inner = sorted({inner[int(round(j))] for j in np.linspace(0, len(inner) - 1, READOUT_MAX)})
+    first = images[inner[0]]
+    h, w = first.shape[:2]
+    scale = _flow_scale(first)
+    dis = _dis()
+    grey: dict[int, np.ndarray] = {}
+
+    def g(i):
+        if i not in grey:
+            picture = images[i]            # may be decoded on demand: fetched once
+            if picture.shape[:2] != (h, w):
+                raise ValueError(f"calibrate_readout: picture {i} is {picture.shape[1]}x{picture.shape[0]}, "
+                                 f"the others {w}x{h}")
+            grey[i] = _grey_small(picture, scale)
+        return grey[i]
+
+    def flow(a, b):
+        calc = lambda: dis.calc(g(a), g(b), None)         # noqa: E731
+        out = calc() if cache is None or ids is None else cache.get((ids[a], ids[b]), calc)
+        if check:
+            check()
+        return out
+
+    xs, ds = [], []
+    for k in inner:
+        span = times[k + 1] - times[k - 1]
+        tau = (times[k] - times[k - 1]) / span
+        if not (span > 0 and 0 < tau < 1):
+            raise ValueError(f"calibrate_readout: times must increase, got {times[k - 1:k + 2]}")
+        f_ac, f_ca, f_ab = flow(k - 1, k + 1), flow(k + 1, k - 1), flow(k - 1, k)
+        units = np.float32((w / f_ac.shape[1], h / f_ac.shape[0]))
+        s = shutter_shear(f_ac * units, f_ca * units, None, None, (w, h))
+        b_ac, _ = flow_affine(f_ac * units, None, (w, h))
+        b_ab, _ = flow_affine(f_ab * units, None, (w, h))
+        xs.append(h * span * s * (tau * tau - tau) / 2.0)
+        ds.append(b_ab - tau * b_ac)
+    x, d = np.concatenate(xs).astype(np.float64), np.concatenate(ds).astype(np.float64)
+    sxx, sxd, sdd = float(x @ x), float(x @ d), float(d @ d)
+    if sxx <= 0 or sdd <= 0:
+        return Readout(None, samples=len(inner))
+    r = sxd / np.sqrt(sxx * sdd)
+    t_stat = r * np.sqrt(len(x) - 1) / np.sqrt(max(1.0 - r * r, 1e-12))
+    time = sxx / sxd if (t_stat >= READOUT_T and sxd > 0) else None
+    return Readout(time, float(r), float(t_stat), len(inner))
 
 
 def _path(nodes: dict[float, np.ndarray], own: float, conf: np.ndarray | None, line: np.ndarray,
@@ -326,18 +500,20 @@ class Interpolator:
     ``backend``: None for OpenCV on the CPU, or a :class:`studio.motion.torch_warp.TorchOps`
     to sample and blend on its device.  ``before``/``after``: the chain's neighbouring keys and
     their times in pair units (``-1`` and ``2`` for evenly spaced keys), for curved paths;
-    ``cache``/``ids`` share flows with the chain's other pairs (:class:`FlowCache`).
+    ``cache``/``ids`` share flows with the chain's other pairs (:class:`FlowCache`);
+    ``readout``: the rolling shutter's readout as a fraction of this pair's interval (from
+    :meth:`Readout.fraction`), which gives the camera's acceleration, or None.
     """
 
     def __init__(self, i0: np.ndarray, i1: np.ndarray, backend=None, *, before: np.ndarray | None = None,
                  after: np.ndarray | None = None, before_at: float = -1.0, after_at: float = 2.0,
-                 cache: FlowCache | None = None, ids: tuple | None = None):
+                 cache: FlowCache | None = None, ids: tuple | None = None, readout: float | None = None):
         if i0.shape != i1.shape:
             raise ValueError(f"keys differ in size: {i0.shape} and {i1.shape}")
         self.i0, self.i1 = i0, i1
         self.backend = backend
         self._neighbours = dict(before=before, after=after, before_at=before_at, after_at=after_at)
-        self._sharing = dict(cache=cache, ids=ids)
+        self._sharing = dict(cache=cache, ids=ids, readout=readout)
         self._flow: PairFlow | None = None
         self._state = None
         self._lock = threading.Lock()
@@ -394,8 +570,8 @@ class _CvPair:
 
     def frame(self, t: float) -> np.ndarray:
         fl = self.flow
-        maps0 = self.maps(_combine(fl.path0.terms(t), -1.0))
-        maps1 = self.maps(_combine(fl.path1.terms(t), -1.0))
+        maps0 = self.maps(_combine(fl.path0.terms(t), -1.0, fl.path0.offset(t)))
+        maps1 = self.maps(_combine(fl.path1.terms(t), -1.0, fl.path1.offset(t)))
         w0 = cv2.remap(self.p0, maps0, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         w1 = cv2.remap(self.p1, maps1, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         # w0's weight is (1 - t) * V1 at the I1 sample, w1's is t * V0 at the I0 sample
@@ -405,12 +581,14 @@ class _CvPair:
         return cv2.cvtColor(cv2.blendLinear(w0, w1, a, b), cv2.COLOR_RGBA2RGB)
 
 
-def _combine(terms: list[tuple[float, np.ndarray]], sign: float) -> np.ndarray:
-    """``sign * sum(coefficient * field)``."""
+def _combine(terms: list[tuple[float, np.ndarray]], sign: float, offset: np.ndarray | None = None) -> np.ndarray:
+    """``sign * (sum(coefficient * field) + offset)``."""
     (c, f), rest = terms[0], terms[1:]
     out = f * np.float32(sign * c)
     for c, f in rest:
         out = cv2.scaleAdd(f, sign * c, out)
+    if offset is not None:
+        out += np.float32(sign) * offset
     return out
 
 

@@ -19,6 +19,16 @@ so accelerating motion lands where it is).  The flows of a pair are computed onc
 first in-between that needs them; the interpolators of the last :data:`PAIR_CACHE` pairs are
 kept (thread safe), so a sequential render computes each pair's flow once.
 
+Rolling shutter.  Hand-held phone and CMOS footage reads its rows over most of a frame
+interval, so the camera's jerks show up inside each pair as a shear of the flow down the rows,
+and that shear tells how the camera's velocity changed between the two frames
+(:func:`studio.motion.interpolate.shutter_shear`).  With ``rolling_shutter="auto"`` (the
+default) the readout is estimated once from the footage itself, on the first in-between
+(:func:`studio.motion.interpolate.calibrate_readout`: up to 12 frames predicted from their
+neighbours, about 3 flow estimates each), and used only when the footage shows a significant
+rolling shutter; "manual" takes ``readout`` as a fraction of the frame interval; "off"
+ignores it.
+
 Alpha, when the clip has it, is blended linearly between the two source frames (no flow).
 Audio is kept only for a constant speed of exactly 1 (a pure frame-rate conversion, where
 the duration does not change); any other speed drops it, because resampling audio to a new
@@ -39,7 +49,7 @@ from studio.errors import MediaError
 from studio.graph.animation import Curve
 from studio.media.clip import Clip, FrameSource
 from studio.timecode import parse_rate
-from studio.motion.interpolate import FlowCache, Interpolator
+from studio.motion.interpolate import FlowCache, Interpolator, Readout, calibrate_readout
 
 #: speed limits (the node's param range)
 MIN_SPEED, MAX_SPEED = 0.05, 10.0
@@ -49,6 +59,30 @@ POSITION_EPS = 1e-6
 PAIR_CACHE = 3
 #: the most output frames a retime may produce (guards absurd ramps)
 MAX_OUTPUT_FRAMES = 10_000_000
+#: rolling-shutter handling: estimate the readout from the footage, ignore it, or a given readout
+SHUTTER_MODES = ("auto", "off", "manual")
+
+
+def check_readout(rolling_shutter: str, readout: float) -> None:
+    """A MediaError naming the problem when the rolling-shutter settings are unusable."""
+    if rolling_shutter not in SHUTTER_MODES:
+        raise MediaError(f"rolling_shutter must be one of {', '.join(SHUTTER_MODES)}, got {rolling_shutter!r}")
+    if rolling_shutter == "manual" and not (isinstance(readout, (int, float)) and math.isfinite(readout)
+                                            and 0.0 < readout <= 1.0):
+        raise MediaError(f"readout must be a fraction of the frame interval in (0, 1], got {readout!r}")
+
+
+class _LazyFrames:
+    """A clip's frames as a sequence, decoded when asked for (for :func:`calibrate_readout`)."""
+
+    def __init__(self, clip: Clip):
+        self._clip = clip
+
+    def __len__(self) -> int:
+        return len(self._clip)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        return np.ascontiguousarray(self._clip.frame(i))
 
 
 def _speed_at(speed: float | Curve, k: int) -> float:
@@ -98,8 +132,13 @@ def positions(n_src: int, speed: float | Curve, src_fps: Fraction, out_fps: Frac
 class RetimeSource(FrameSource):
     """Streaming frames of a retimed clip (any order, any thread)."""
 
-    def __init__(self, clip: Clip, pos: np.ndarray, alpha: bool = False, backend=None):
+    def __init__(self, clip: Clip, pos: np.ndarray, alpha: bool = False, backend=None,
+                 rolling_shutter: str = "auto", readout: float = 0.5):
+        check_readout(rolling_shutter, readout)
         self._clip = clip
+        self._shutter = rolling_shutter
+        self._readout: Readout | None = Readout(float(readout)) if rolling_shutter == "manual" else (
+            Readout(None) if rolling_shutter == "off" else None)
         self._backend = backend
         self._pos = pos
         self._alpha = alpha
@@ -120,6 +159,18 @@ class RetimeSource(FrameSource):
             return min(i, len(self._clip) - 1), 0.0
         return i, t
 
+    @property
+    def readout(self) -> Readout:
+        """The rolling-shutter readout in source frames (estimated on first use in "auto")."""
+        with self._lock:
+            return self._readout_locked()
+
+    def _readout_locked(self) -> Readout:
+        if self._readout is None:
+            self._readout = calibrate_readout(_LazyFrames(self._clip), cache=self._flows,
+                                              ids=list(range(len(self._clip))))
+        return self._readout
+
     def _pair(self, i: int) -> Interpolator:
         with self._lock:
             it = self._pairs.get(i)
@@ -133,7 +184,8 @@ class RetimeSource(FrameSource):
             it = Interpolator(np.ascontiguousarray(frame(i)), np.ascontiguousarray(frame(i + 1)), self._backend,
                               before=np.ascontiguousarray(frame(i - 1)) if i > 0 else None,
                               after=np.ascontiguousarray(frame(i + 2)) if i + 2 < n else None,
-                              cache=self._flows, ids=(i - 1, i, i + 1, i + 2))
+                              cache=self._flows, ids=(i - 1, i, i + 1, i + 2),
+                              readout=self._readout_locked().fraction(1))
             self._pairs[i] = it
             while len(self._pairs) > PAIR_CACHE:
                 self._pairs.popitem(last=False)
@@ -156,15 +208,17 @@ class RetimeSource(FrameSource):
 
 
 def retime(clip: Clip, speed: float | Curve = 1.0, fps: Fraction | str | float | int | None = None,
-           backend=None) -> Clip:
+           backend=None, rolling_shutter: str = "auto", readout: float = 0.5) -> Clip:
     """``clip`` retimed to ``speed`` at ``fps`` (None or "source": the clip's own rate), streaming.
 
     ``backend``: None for OpenCV, or a :class:`studio.motion.torch_warp.TorchOps` (GPU).
+    ``rolling_shutter``: "auto" estimates the camera's readout from the footage (on the first
+    in-between), "off" ignores it, "manual" uses ``readout`` (a fraction of the frame interval).
     """
     src_fps = clip.fps
     out_fps = src_fps if fps is None or fps == "source" else parse_rate(fps)
     pos = positions(len(clip), speed, src_fps, out_fps)
-    frames = RetimeSource(clip, pos, backend=backend)
+    frames = RetimeSource(clip, pos, backend=backend, rolling_shutter=rolling_shutter, readout=readout)
     alpha = RetimeSource(clip, pos, alpha=True) if clip.has_alpha else None
     constant_one = not isinstance(speed, Curve) and float(speed) == 1.0
     audio = clip.audio if constant_one else None
@@ -172,4 +226,5 @@ def retime(clip: Clip, speed: float | Curve = 1.0, fps: Fraction | str | float |
     return Clip(frames, out_fps, start_frame=start, alpha=alpha, audio=audio, name=clip.name)
 
 
-__all__ = ["MAX_SPEED", "MIN_SPEED", "RetimeSource", "check_speed", "positions", "retime"]
+__all__ = ["MAX_SPEED", "MIN_SPEED", "RetimeSource", "SHUTTER_MODES", "check_readout", "check_speed",
+           "positions", "retime"]

@@ -182,6 +182,9 @@ class TorchPair:
         """Absolute sampling positions ``x - D(t)`` (1, H, W, 2) for a key's path."""
         w, h = self.size
         f = sum(c * field for c, field in path.terms(t))
+        offset = path.offset(t)
+        if offset is not None:
+            f = f + self.ops._torch.as_tensor(offset, device=self.ops.device).view(1, 2, 1, 1)
         if f.shape[-2:] != (h, w):
             f = self.ops._F.interpolate(f, size=(h, w), mode="bilinear", align_corners=False)
         return self.grid - f.permute(0, 2, 3, 1)
