@@ -100,6 +100,13 @@ def test_torch_interpolator_matches_opencv(sill_frames):
         diff = np.abs(x.astype(int) - y)
         assert diff.max() <= 2 and diff.mean() < 0.5, (t, diff.max(), diff.mean())
     assert gpu.frame(0.0) is a and gpu.frame(1.0) is b
+    # with neighbours and a rolling-shutter readout (the path's constant offset) too
+    hood = dict(before=sill_frames[8], after=sill_frames[14], readout=0.4)
+    cpu, gpu = Interpolator(a, b, **hood), Interpolator(a, b, backend=TorchOps("cpu"), **hood)
+    assert cpu.flow.path0.accel is not None
+    x, y = cpu.frame(0.5), gpu.frame(0.5)
+    diff = np.abs(x.astype(int) - y)
+    assert diff.max() <= 2 and diff.mean() < 0.5, (diff.max(), diff.mean())
 
 
 class _FakeGpu:
