@@ -273,7 +273,7 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 def bench_quality() -> dict:
     from studio.motion.interpolate import Interpolator, calibrate_readout, crossfade, naive_interpolate
-    out = {}
+    out, pooled = {}, {}
     for name in ("realshort.mp4", "newtonscradle.gif"):
         frames = _footage(name)
         # ffmpeg reads the GIF at a constant rate, repeating frames: keep distinct frames only
@@ -293,9 +293,16 @@ def bench_quality() -> dict:
             scores["naive"].append(_psnr(naive_interpolate(a, b, 0.5), truth))
         m = {k: float(np.mean(v)) for k, v in scores.items()}
         out[name] = m
+        for k, v in scores.items():
+            pooled.setdefault(k, []).extend(v)
         print(f"  {name} ({len(scores['ours'])} rebuilt frames): PSNR ours {m['ours']:.2f} dB, crossfade "
               f"{m['crossfade']:.2f} dB, naive {m['naive']:.2f} dB -> +{m['ours'] - m['crossfade']:.2f} dB over "
               f"crossfade, {m['ours'] - m['naive']:+.2f} dB over naive")
+    m = {k: float(np.mean(v)) for k, v in pooled.items()}
+    out["all"] = m
+    print(f"  all {len(pooled['ours'])} rebuilt frames: PSNR ours {m['ours']:.2f} dB, crossfade {m['crossfade']:.2f} "
+          f"dB, naive {m['naive']:.2f} dB -> +{m['ours'] - m['crossfade']:.2f} dB over crossfade, "
+          f"{m['ours'] - m['naive']:+.2f} dB over naive")
     return out
 
 
