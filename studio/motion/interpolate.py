@@ -408,7 +408,7 @@ class Readout:
 
     def fraction(self, interval: float) -> float | None:
         """The readout as a fraction of a pair interval (for :class:`Interpolator`), or None."""
-        return None if self.time is None else self.time / float(interval)
+        return None if self.time is None or interval <= 0 else self.time / float(interval)
 
 
 #: a readout is used only when its relation is at least this significant (t statistic)
