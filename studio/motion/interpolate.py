@@ -246,6 +246,14 @@ def _confidence(g_key: np.ndarray, g_other: np.ndarray, flow: np.ndarray, grid: 
     return np.exp(-(err * (1.0 / CURVE_SIGMA)) ** 2).astype(np.float32)
 
 
+def _flow(dis, ga: np.ndarray, gb: np.ndarray, cache: FlowCache | None, key, check) -> np.ndarray:
+    """DIS flow from ``ga`` to ``gb`` (through ``cache`` under ``key`` when given), then ``check()``."""
+    out = dis.calc(ga, gb, None) if cache is None else cache.get(key, lambda: dis.calc(ga, gb, None))
+    if check:
+        check()
+    return out
+
+
 class FlowCache:
     """Directed DIS flows between the pictures of one chain, by the pictures' ids (LRU, thread safe).
 
@@ -295,13 +303,7 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
     id_b, id_0, id_1, id_a = ids if ids is not None else (None,) * 4
 
     def flow(a, b, ga, gb):
-        if cache is None or ids is None:
-            out = dis.calc(ga, gb, None)
-        else:
-            out = cache.get((a, b), lambda: dis.calc(ga, gb, None))
-        if check:
-            check()
-        return out
+        return _flow(dis, ga, gb, None if ids is None else cache, (a, b), check)
 
     f01 = flow(id_0, id_1, g0, g1)
     f10 = flow(id_1, id_0, g1, g0)
@@ -456,11 +458,8 @@ def calibrate_readout(images: Sequence[np.ndarray], times: list[float] | None = 
         return grey[i]
 
     def flow(a, b):
-        calc = lambda: dis.calc(g(a), g(b), None)         # noqa: E731
-        out = calc() if cache is None or ids is None else cache.get((ids[a], ids[b]), calc)
-        if check:
-            check()
-        return out
+        key = None if ids is None else (ids[a], ids[b])
+        return _flow(dis, g(a), g(b), None if ids is None else cache, key, check)
 
     xs, ds = [], []
     for k in inner:
