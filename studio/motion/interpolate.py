@@ -16,10 +16,15 @@ give each pixel's position there too (``F0b`` from ``I0``; ``F10 + F0b(x + F10)`
 through all of them: a quadratic with one neighbour, a cubic with two (motion that speeds up,
 slows down or curves -- a pendulum, a ball in flight, a camera shake -- lands where it really
 is rather than on the chord; compare QVI, Xu et al. 2019).  A neighbour is trusted only where
-its flow matches the picture: the confidence ``c = exp(-(e / CURVE_SIGMA)^2)`` of the box-
-blurred grey-level error ``e`` of the neighbour flow blends the curved path with the straight
-one per pixel (``D = c D_curve + (1 - c) D_line``), so a neighbour key of unrelated content
-falls back to straight lines.  Keys that hold (``hold > 0``) end the chain: motion pauses there.
+its flow matches the picture: its confidence ``c = exp(-(e / CURVE_SIGMA)^2)`` comes from the
+box-blurred grey-level error ``e`` of the neighbour flow.  Each pixel's path is the mixture of
+the polynomials through every subset of the neighbours, weighted by how far each neighbour is
+trusted there: with neighbours ``b`` and ``a``, ``c_b c_a`` for the cubic, ``c_b (1 - c_a)`` and
+``(1 - c_b) c_a`` for the quadratics through one of them and ``(1 - c_b)(1 - c_a)`` for the
+straight line.  So where one neighbour's flow fails (a fast ball it lost, a cut) the path still
+bends through the other, and a neighbour key of unrelated content falls back to straight lines.
+The mixture is gathered into one field per power of ``t`` once per pair (:class:`Path`).  Keys
+that hold (``hold > 0``) end the chain: motion pauses there.
 
 **In-between frames.** At ``t`` in (0, 1) both keys are sampled backward along their paths,
 ``W0 = I0(x - D0(t))`` and ``W1 = I1(x - D1(t))``, and blended with weights
@@ -57,9 +62,10 @@ MIN_FLOW_SIDE = 16
 #: visibility floor so the plain time weights decide where both samples are uncertain
 FLOOR = 0.02
 #: grey-level error (box-blurred) at which a neighbour key's flow is trusted to exp(-1)
-CURVE_SIGMA = 30.0
-#: box size, in flow pixels, of that blur
-CURVE_BLUR = 5
+CURVE_SIGMA = 10.0
+#: box size, in flow pixels, of that blur (wide, so a chance match of unrelated content in a
+#: flat patch does not earn trust)
+CURVE_BLUR = 15
 
 
 def conform(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -128,30 +134,29 @@ def _visibility(f_ab: np.ndarray, f_ba: np.ndarray, grid: np.ndarray, units: tup
 
 @dataclass
 class Path:
-    """One key's motion path: ``D(t) = sum_k L_k(t) * fields[k] + line(t) * rest``.
+    """One key's motion path as a polynomial in ``s = t - own``: ``D(t) = sum_j s^j * coeffs[j-1]``.
 
-    ``nodes`` are the polynomial's node times (the key's own time has a zero field and no
-    entry in ``fields``); ``rest`` is the straight-line share ``(1 - c) * F`` where the curve
-    is not trusted (None when it is trusted everywhere); ``line(t)`` is ``t`` for key 0 and
-    ``1 - t`` for key 1.  Fields are (h', w', 2) float32 in output pixels at the flow resolution.
+    The path is a per-pixel mixture of Lagrange polynomials through the key's own time (where
+    ``D = 0``), the other key of the pair and the trusted neighbours (:func:`_path`); the
+    mixture is gathered into one field per power of ``s`` once per pair, so a frame costs one
+    multiply-add per power.  Fields are (h', w', 2) float32 in output pixels at the flow
+    resolution.  ``line`` is the straight-line flow ``F`` to the other key (``D = s F`` for key
+    0 and ``-s F`` for key 1 on the chord).
     """
 
-    nodes: tuple[float, ...]
-    fields: dict[float, np.ndarray]
-    rest: np.ndarray | None
+    own: float
+    coeffs: list[np.ndarray]
     from_end: bool                 # True for key 1 (line(t) = 1 - t)
     #: the camera's acceleration over the pair from the rolling shutter (output pixels, the
     #: change of velocity in pixels per pair interval), or None; see :func:`shutter_shear`
     accel: np.ndarray | None = None
-    #: spatial means of ``fields`` and ``rest`` and of the straight line's flow ``F``
+    #: spatial means of ``coeffs`` (a list) and of the straight line's flow (``"line"``)
     means: dict | None = None
 
     def terms(self, t: float) -> list[tuple[float, np.ndarray]]:
         """``(coefficient, field)`` pairs whose sum (plus :meth:`offset`) is ``D(t)``."""
-        out = [(_lagrange(self.nodes, k, t), f) for k, f in self.fields.items()]
-        if self.rest is not None:
-            out.append(((1.0 - t) if self.from_end else t, self.rest))
-        return out
+        s = t - self.own
+        return [(s ** (j + 1), f) for j, f in enumerate(self.coeffs)]
 
     def offset(self, t: float) -> np.ndarray | None:
         """The constant (x, y) added to ``D(t)`` when the camera's acceleration is known.
@@ -164,22 +169,21 @@ class Path:
             return None
         m = self.means
         line = (1.0 - t) if self.from_end else t
-        bend = sum(_lagrange(self.nodes, k, t) * m[k] for k in self.fields) - line * m["line"]
-        if self.rest is not None:
-            bend = bend + line * m["rest"]
+        bend = sum(c * mean for (c, _), mean in zip(self.terms(t), m["coeffs"])) - line * m["line"]
         return (self.accel * (0.5 * (t * t - t)) - bend).astype(np.float32)
 
     @property
     def nbytes(self) -> int:
-        return sum(f.nbytes for f in self.fields.values()) + (0 if self.rest is None else self.rest.nbytes)
+        return sum(f.nbytes for f in self.coeffs)
 
 
-def _lagrange(nodes: tuple[float, ...], j: float, t: float) -> float:
-    v = 1.0
-    for k in nodes:
-        if k != j:
-            v *= (t - k) / (j - k)
-    return v
+def _lagrange_powers(nodes: tuple[float, ...], j: float, own: float) -> np.ndarray:
+    """The Lagrange basis polynomial of node ``j`` as coefficients of ``s, s^2, ...`` (``s = t - own``;
+    ``own`` is one of ``nodes``, so there is no constant term)."""
+    others = [k for k in nodes if k != j]
+    scale = float(np.prod([j - k for k in others]))
+    poly = np.poly([k - own for k in others]) / scale      # highest power first
+    return poly[::-1][1:]
 
 
 @dataclass
@@ -312,7 +316,7 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
     grid = _grid(fh, fw)
     v0, v1 = _visibility(f01, f10, grid, units), _visibility(f10, f01, grid, units)
     nodes0, nodes1 = {1.0: f01}, {0.0: f10}
-    conf0, conf1 = [], []
+    conf0, conf1 = {}, {}
 
     def reach(g_key, id_key, picture, id_picture, at, own, other, cross, own_conf, other_conf):
         """A neighbour of one key: its position for both keys' pixels, and the trust in it."""
@@ -321,28 +325,24 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
         own[at] = f
         other[at] = cross + _sample(f, grid, cross)       # the other key's pixels go via this key
         c = _confidence(g_key, g, f, grid)
-        own_conf.append(c)
-        other_conf.append(_sample(c, grid, cross))
+        own_conf[at] = c
+        other_conf[at] = _sample(c, grid, cross)
 
     if before is not None:
         reach(g0, id_0, before, id_b, before_at, nodes0, nodes1, f10, conf0, conf1)
     if after is not None:
         reach(g1, id_1, after, id_a, after_at, nodes1, nodes0, f01, conf1, conf0)
-    c0 = np.prod(conf0, axis=0) if conf0 else None
-    c1 = np.prod(conf1, axis=0) if conf1 else None
     k = np.float32(units)
-    path0 = _path(nodes0, 0.0, c0, f01, k, from_end=False)
-    path1 = _path(nodes1, 1.0, c1, f10, k, from_end=True)
+    path0 = _path(nodes0, 0.0, conf0, f01, 1.0, k, from_end=False)
+    path1 = _path(nodes1, 1.0, conf1, f10, 0.0, k, from_end=True)
     if readout is not None:
         if not (np.isfinite(readout) and readout > 0):
             raise ValueError(f"readout: expected a positive fraction of the key interval, got {readout}")
         accel = np.float32(h / readout) * shutter_shear(f01 * k, f10 * k, v0, v1, (w, h))
         for p, line in ((path0, f01 * k), (path1, f10 * k)):
             p.accel = accel
-            p.means = {t: f.reshape(-1, 2).mean(axis=0) for t, f in p.fields.items()}
-            p.means["line"] = line.reshape(-1, 2).mean(axis=0)
-            if p.rest is not None:
-                p.means["rest"] = p.rest.reshape(-1, 2).mean(axis=0)
+            p.means = {"coeffs": [f.reshape(-1, 2).mean(axis=0) for f in p.coeffs],
+                       "line": line.reshape(-1, 2).mean(axis=0)}
     return PairFlow(f01 * k, f10 * k, v0, v1, (w, h), path0, path1)
 
 
@@ -484,13 +484,34 @@ def calibrate_readout(images: Sequence[np.ndarray], times: list[float] | None = 
     return Readout(time, float(r), float(t_stat), len(inner))
 
 
-def _path(nodes: dict[float, np.ndarray], own: float, conf: np.ndarray | None, line: np.ndarray,
-          units: np.ndarray, from_end: bool) -> Path:
-    times = tuple(sorted([own, *nodes]))
-    if conf is None:
-        return Path(times, {t: f * units for t, f in nodes.items()}, None, from_end)
-    c = conf[..., None]
-    return Path(times, {t: f * c * units for t, f in nodes.items()}, line * (1.0 - c) * units, from_end)
+def _path(nodes: dict[float, np.ndarray], own: float, conf: dict[float, np.ndarray], line: np.ndarray,
+          other: float, units: np.ndarray, from_end: bool) -> Path:
+    """A key's path: the mixture, per pixel, of the polynomials through every subset of the
+    neighbours ``conf`` trusts.
+
+    ``nodes``: each node time's field (the other key's at ``other``, a neighbour's elsewhere);
+    ``conf``: each neighbour's trust (0..1 per pixel).  The subset ``S`` of neighbours gets the
+    weight ``prod(c, n in S) * prod(1 - c, n not in S)``: with both neighbours trusted the cubic,
+    with one the quadratic through it, with none the straight line to the other key.
+    """
+    neighbours = sorted(conf)
+    n_powers = 1 + len(neighbours)
+    coeffs = [np.zeros_like(line) for _ in range(n_powers)]
+    for mask in range(1 << len(neighbours)):
+        chosen = [n for i, n in enumerate(neighbours) if mask >> i & 1]
+        weight = None
+        for i, n in enumerate(neighbours):
+            c = conf[n] if mask >> i & 1 else 1.0 - conf[n]
+            weight = c if weight is None else weight * c
+        times = tuple(sorted([own, other, *chosen]))
+        for k in (other, *chosen):
+            field = nodes[k] * units if weight is None else nodes[k] * (weight[..., None] * units)
+            for j, c in enumerate(_lagrange_powers(times, k, own)):
+                if c != 0.0:
+                    coeffs[j] = cv2.scaleAdd(field, float(c), coeffs[j])
+    while len(coeffs) > 1 and not coeffs[-1].any():
+        coeffs.pop()
+    return Path(own, coeffs, from_end)
 
 
 class Interpolator:

@@ -170,12 +170,11 @@ class TorchPair:
 
     def _upload(self, path):
         """The path with its fields as (1, 2, h', w') tensors on the device."""
-        rest = None if path.rest is None else self.ops._tensor(path.rest)
-        return dataclasses.replace(path, fields={k: self.ops._tensor(f) for k, f in path.fields.items()}, rest=rest)
+        return dataclasses.replace(path, coeffs=[self.ops._tensor(f) for f in path.coeffs])
 
     @property
     def nbytes(self) -> int:
-        fields = [*self.path0.fields.values(), *self.path1.fields.values(), self.path0.rest, self.path1.rest]
+        fields = [*self.path0.coeffs, *self.path1.coeffs]
         return sum(self.ops.nbytes(x) for x in (self.p0, self.p1, self.grid, *fields))
 
     def _maps(self, path, t: float):

@@ -50,6 +50,39 @@ def test_an_unrelated_neighbour_key_leaves_the_straight_path_alone(accelerating)
     assert np.abs(guarded.astype(int) - straight).mean() < 1.0
 
 
+def test_one_trusted_neighbour_still_bends_the_path_when_the_other_is_unrelated(accelerating):
+    """Where one neighbour's flow fails (here: a key of other content after the pair), the path is
+    the quadratic through the neighbour that is trusted, not the straight chord."""
+    f = accelerating
+    inner = np.s_[20:-20, 40:-40]
+    other = cv2.resize(load("coffee.png", 240), f[0.0].shape[1::-1])
+    truth = f[0.5][inner]
+    straight = psnr(Interpolator(f[0.0], f[1.0]).frame(0.5)[inner], truth)
+    one_side = psnr(Interpolator(f[0.0], f[1.0], before=f[-1.0]).frame(0.5)[inner], truth)
+    mixed = psnr(Interpolator(f[0.0], f[1.0], before=f[-1.0], after=other).frame(0.5)[inner], truth)
+    assert mixed > straight + 3.0
+    assert mixed > one_side - 2.0                  # (the chord alone: 17 dB lower)
+
+
+def test_paths_start_at_the_key_and_pass_through_the_other_key_and_the_neighbours(accelerating):
+    """The gathered polynomial is exact at the node times: zero at the key's own time, the pair's
+    flow at the other key and the neighbour flow where the neighbour is trusted."""
+    f = accelerating
+    flow = pair_flow(f[0.0], f[1.0], before=f[-1.0], after=f[2.0])
+    p0, p1 = flow.path0, flow.path1
+    assert len(p0.coeffs) == 3                     # a cubic with two neighbours
+    at = lambda path, t: sum(c * field for c, field in path.terms(t))
+    assert all(c == 0.0 for c, _ in p0.terms(0.0)) and all(c == 0.0 for c, _ in p1.terms(1.0))
+    inner = np.s_[10:-10, 20:-20]
+    np.testing.assert_allclose(at(p0, 1.0)[inner], flow.f01[inner], atol=1e-3)
+    np.testing.assert_allclose(at(p1, 0.0)[inner], flow.f10[inner], atol=1e-3)
+    # the shifts are pure translations: every path reaches the known positions of the keys
+    x = {t: 5.5 * t + 4 * t * t for t in (-1.0, 0.0, 1.0, 2.0)}
+    assert abs(float(np.median(at(p0, -1.0)[inner][..., 0])) - (x[-1.0] - x[0.0])) < 0.3
+    assert abs(float(np.median(at(p0, 2.0)[inner][..., 0])) - (x[2.0] - x[0.0])) < 0.3
+    assert abs(float(np.median(at(p1, 2.0)[inner][..., 0])) - (x[2.0] - x[1.0])) < 0.3
+
+
 def test_neighbour_keys_must_match_the_pair_and_sit_outside_it(accelerating):
     f = accelerating
     with pytest.raises(ValueError, match="before key"):
