@@ -140,13 +140,11 @@ class Path:
     ``D = 0``), the other key of the pair and the trusted neighbours (:func:`_path`); the
     mixture is gathered into one field per power of ``s`` once per pair, so a frame costs one
     multiply-add per power.  Fields are (h', w', 2) float32 in output pixels at the flow
-    resolution.  ``line`` is the straight-line flow ``F`` to the other key (``D = s F`` for key
-    0 and ``-s F`` for key 1 on the chord).
+    resolution.
     """
 
-    own: float
+    own: float                     # 0.0 for key 0, 1.0 for key 1
     coeffs: list[np.ndarray]
-    from_end: bool                 # True for key 1 (line(t) = 1 - t)
     #: the camera's acceleration over the pair from the rolling shutter (output pixels, the
     #: change of velocity in pixels per pair interval), or None; see :func:`shutter_shear`
     accel: np.ndarray | None = None
@@ -168,7 +166,7 @@ class Path:
         if self.accel is None:
             return None
         m = self.means
-        line = (1.0 - t) if self.from_end else t
+        line = abs(t - self.own)          # the chord's share of F: t for key 0, 1 - t for key 1
         bend = sum(c * mean for (c, _), mean in zip(self.terms(t), m["coeffs"])) - line * m["line"]
         return (self.accel * (0.5 * (t * t - t)) - bend).astype(np.float32)
 
@@ -333,8 +331,8 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
     if after is not None:
         reach(g1, id_1, after, id_a, after_at, nodes1, nodes0, f01, conf1, conf0)
     k = np.float32(units)
-    path0 = _path(nodes0, 0.0, conf0, f01, 1.0, k, from_end=False)
-    path1 = _path(nodes1, 1.0, conf1, f10, 0.0, k, from_end=True)
+    path0 = _path(nodes0, 0.0, conf0, k)
+    path1 = _path(nodes1, 1.0, conf1, k)
     if readout is not None:
         if not (np.isfinite(readout) and readout > 0):
             raise ValueError(f"readout: expected a positive fraction of the key interval, got {readout}")
@@ -484,34 +482,30 @@ def calibrate_readout(images: Sequence[np.ndarray], times: list[float] | None = 
     return Readout(time, float(r), float(t_stat), len(inner))
 
 
-def _path(nodes: dict[float, np.ndarray], own: float, conf: dict[float, np.ndarray], line: np.ndarray,
-          other: float, units: np.ndarray, from_end: bool) -> Path:
+def _path(nodes: dict[float, np.ndarray], own: float, conf: dict[float, np.ndarray], units: np.ndarray) -> Path:
     """A key's path: the mixture, per pixel, of the polynomials through every subset of the
     neighbours ``conf`` trusts.
 
-    ``nodes``: each node time's field (the other key's at ``other``, a neighbour's elsewhere);
+    ``nodes``: each node time's field (the other key's at ``1 - own``, a neighbour's elsewhere);
     ``conf``: each neighbour's trust (0..1 per pixel).  The subset ``S`` of neighbours gets the
     weight ``prod(c, n in S) * prod(1 - c, n not in S)``: with both neighbours trusted the cubic,
     with one the quadratic through it, with none the straight line to the other key.
     """
+    other = 1.0 - own
     neighbours = sorted(conf)
-    n_powers = 1 + len(neighbours)
-    coeffs = [np.zeros_like(line) for _ in range(n_powers)]
+    coeffs = [np.zeros_like(nodes[other]) for _ in range(1 + len(neighbours))]
     for mask in range(1 << len(neighbours)):
         chosen = [n for i, n in enumerate(neighbours) if mask >> i & 1]
-        weight = None
-        for i, n in enumerate(neighbours):
-            c = conf[n] if mask >> i & 1 else 1.0 - conf[n]
-            weight = c if weight is None else weight * c
+        weight = np.float32(1.0)
+        for n in neighbours:
+            weight = weight * (conf[n] if n in chosen else 1.0 - conf[n])
+        scale = weight[..., None] * units if neighbours else units
         times = tuple(sorted([own, other, *chosen]))
         for k in (other, *chosen):
-            field = nodes[k] * units if weight is None else nodes[k] * (weight[..., None] * units)
+            field = nodes[k] * scale
             for j, c in enumerate(_lagrange_powers(times, k, own)):
-                if c != 0.0:
-                    coeffs[j] = cv2.scaleAdd(field, float(c), coeffs[j])
-    while len(coeffs) > 1 and not coeffs[-1].any():
-        coeffs.pop()
-    return Path(own, coeffs, from_end)
+                coeffs[j] = cv2.scaleAdd(field, float(c), coeffs[j])
+    return Path(own, coeffs)
 
 
 class Interpolator:
