@@ -55,6 +55,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from studio.motion.flowmath import flow_affine
+from studio.motion.flowmath import grid as _grid
+from studio.motion.flowmath import sample as _sample
+from studio.motion.objects import ObjectLayers, find_objects
+
 #: flow is estimated on frames scaled to at most this long side (speed; the flow is smooth)
 FLOW_LONG_SIDE = 768
 #: DIS needs pictures at least this big: smaller ones are scaled up for the flow
@@ -99,11 +104,6 @@ def _dis(finest: bool = True) -> cv2.DISOpticalFlow:
     if finest:
         dis.setFinestScale(0)
     return dis
-
-
-def _grid(h: int, w: int) -> np.ndarray:
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return np.dstack([gx, gy])
 
 
 def _upscale_flow(flow: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -200,11 +200,13 @@ class PairFlow:
     size: tuple[int, int]        # the output (W, H)
     path0: Path
     path1: Path
+    #: small fast objects the flow lost, moved as layers (:mod:`studio.motion.objects`), or None
+    objects: ObjectLayers | None = None
 
     @property
     def nbytes(self) -> int:
         return (self.f01.nbytes + self.f10.nbytes + self.v0.nbytes + self.v1.nbytes
-                + self.path0.nbytes + self.path1.nbytes)
+                + self.path0.nbytes + self.path1.nbytes + (self.objects.nbytes if self.objects else 0))
 
     def full(self, field: np.ndarray) -> np.ndarray:
         """``field`` (one of the above, or a combination) resized to the output size."""
@@ -235,10 +237,6 @@ def _flow_scale(image: np.ndarray) -> float:
     h, w = image.shape[:2]
     scale = min(1.0, FLOW_LONG_SIDE / max(h, w))
     return max(scale, MIN_FLOW_SIDE / min(h, w))
-
-
-def _sample(field: np.ndarray, grid: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    return cv2.remap(field, grid + flow, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _confidence(g_key: np.ndarray, g_other: np.ndarray, flow: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -285,7 +283,7 @@ class FlowCache:
 def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None = None, *,
               before: np.ndarray | None = None, after: np.ndarray | None = None,
               before_at: float = -1.0, after_at: float = 2.0, cache: FlowCache | None = None,
-              ids: tuple | None = None, readout: float | None = None) -> PairFlow:
+              ids: tuple | None = None, readout: float | None = None, objects: bool = True) -> PairFlow:
     """Bidirectional DIS flow between two same-size RGB frames, with visibilities and paths.
 
     ``before``/``after``: the chain's keys either side of the pair (same size) at pair times
@@ -293,6 +291,8 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
     ``cache`` and ``ids`` (hashable ids of before, i0, i1, after) share flows along a chain.
     ``readout``: the camera's rolling-shutter readout time as a fraction of the pair's interval
     (see :func:`calibrate_readout`), or None to leave the camera's acceleration to the paths.
+    ``objects``: look for small fast objects the flow lost and move them as layers (needs a
+    neighbour; see :mod:`studio.motion.objects`).
     """
     h, w = i0.shape[:2]
     for name, img, at, ok in (("before", before, before_at, before_at < 0), ("after", after, after_at, after_at > 1)):
@@ -317,7 +317,8 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
     conf0, conf1 = {}, {}
 
     def reach(g_key, id_key, picture, id_picture, at, own, other, cross, own_conf, other_conf):
-        """A neighbour of one key: its position for both keys' pixels, and the trust in it."""
+        """A neighbour of one key: its position for both keys' pixels, and the trust in it;
+        returns the neighbour's grey picture and the key's flow to it."""
         g = _grey_small(picture, scale)
         f = flow(id_key, id_picture, g_key, g)
         own[at] = f
@@ -325,11 +326,13 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
         c = _confidence(g_key, g, f, grid)
         own_conf[at] = c
         other_conf[at] = _sample(c, grid, cross)
+        return g, f
 
+    hood = {}
     if before is not None:
-        reach(g0, id_0, before, id_b, before_at, nodes0, nodes1, f10, conf0, conf1)
+        hood["before"] = reach(g0, id_0, before, id_b, before_at, nodes0, nodes1, f10, conf0, conf1)
     if after is not None:
-        reach(g1, id_1, after, id_a, after_at, nodes1, nodes0, f01, conf1, conf0)
+        hood["after"] = reach(g1, id_1, after, id_a, after_at, nodes1, nodes0, f01, conf1, conf0)
     k = np.float32(units)
     path0 = _path(nodes0, 0.0, conf0, k)
     path1 = _path(nodes1, 1.0, conf1, k)
@@ -341,38 +344,11 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
             p.accel = accel
             p.means = {"coeffs": [f.reshape(-1, 2).mean(axis=0) for f in p.coeffs],
                        "line": line.reshape(-1, 2).mean(axis=0)}
-    return PairFlow(f01 * k, f10 * k, v0, v1, (w, h), path0, path1)
+    layers = find_objects(i0, i1, g0, g1, f01, f10, **hood, check=check) if objects else None
+    return PairFlow(f01 * k, f10 * k, v0, v1, (w, h), path0, path1, layers)
 
 
 # -- rolling shutter: the camera's acceleration within a pair ----------------------------
-def flow_affine(flow: np.ndarray, weights: np.ndarray | None, size: tuple[int, int]
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """The affine motion ``F(p) = b + A (p - centre)`` that best fits ``flow`` (robustly).
-
-    ``flow`` (h', w', 2) is in output pixels on a grid scaled to the output ``size`` (W, H);
-    ``weights`` (h', w') in 0..1 (None: all 1).  Iteratively reweighted least squares with
-    Cauchy weights, so independently moving things barely pull the fit.  Returns ``b`` (the
-    motion at the picture's centre) and the 2x2 ``A`` (dimensionless).
-    """
-    fh, fw = flow.shape[:2]
-    w, h = size
-    step = max(1, min(fh, fw) // 96)              # ~100 samples across: plenty for 6 numbers
-    ys, xs = np.mgrid[0:fh:step, 0:fw:step].astype(np.float64)
-    xs = (xs + 0.5) * (w / fw) - w / 2.0
-    ys = (ys + 0.5) * (h / fh) - h / 2.0
-    m = np.stack([np.ones_like(xs), xs, ys], axis=-1).reshape(-1, 3)
-    f = flow[::step, ::step].reshape(-1, 2).astype(np.float64)
-    base = np.ones(len(m)) if weights is None else weights[::step, ::step].reshape(-1).astype(np.float64)
-    wt = base.copy()
-    for _ in range(4):
-        sw = np.sqrt(wt)[:, None]
-        coef = np.linalg.lstsq(m * sw, f * sw, rcond=None)[0]      # (3, 2)
-        r = np.hypot(*(f - m @ coef).T)
-        scale = 2.385 * max(float(np.median(r)), 0.05)
-        wt = base / (1.0 + (r / scale) ** 2)
-    return coef[0], coef[1:].T.copy()
-
-
 def shutter_shear(f01: np.ndarray, f10: np.ndarray, v0: np.ndarray | None, v1: np.ndarray | None,
                   size: tuple[int, int]) -> np.ndarray:
     """The rolling-shutter shear of a pair: ``(dFx/dy + dFy/dx, dFy/dy - dFx/dx)``.
@@ -516,18 +492,20 @@ class Interpolator:
     their times in pair units (``-1`` and ``2`` for evenly spaced keys), for curved paths;
     ``cache``/``ids`` share flows with the chain's other pairs (:class:`FlowCache`);
     ``readout``: the rolling shutter's readout as a fraction of this pair's interval (from
-    :meth:`Readout.fraction`), which gives the camera's acceleration, or None.
+    :meth:`Readout.fraction`), which gives the camera's acceleration, or None; ``objects``:
+    move small fast objects the flow lost as layers (:mod:`studio.motion.objects`).
     """
 
     def __init__(self, i0: np.ndarray, i1: np.ndarray, backend=None, *, before: np.ndarray | None = None,
                  after: np.ndarray | None = None, before_at: float = -1.0, after_at: float = 2.0,
-                 cache: FlowCache | None = None, ids: tuple | None = None, readout: float | None = None):
+                 cache: FlowCache | None = None, ids: tuple | None = None, readout: float | None = None,
+                 objects: bool = True):
         if i0.shape != i1.shape:
             raise ValueError(f"keys differ in size: {i0.shape} and {i1.shape}")
         self.i0, self.i1 = i0, i1
         self.backend = backend
         self._neighbours = dict(before=before, after=after, before_at=before_at, after_at=after_at)
-        self._sharing = dict(cache=cache, ids=ids, readout=readout)
+        self._sharing = dict(cache=cache, ids=ids, readout=readout, objects=objects)
         self._flow: PairFlow | None = None
         self._state = None
         self._lock = threading.Lock()
@@ -592,7 +570,10 @@ class _CvPair:
         v0, v1 = cv2.extractChannel(w0, 3), cv2.extractChannel(w1, 3)
         a = cv2.addWeighted(v1, (1.0 - t) / 255.0, v1, 0.0, FLOOR * (1.0 - t), dtype=cv2.CV_32F)
         b = cv2.addWeighted(v0, t / 255.0, v0, 0.0, FLOOR * t, dtype=cv2.CV_32F)
-        return cv2.cvtColor(cv2.blendLinear(w0, w1, a, b), cv2.COLOR_RGBA2RGB)
+        if fl.objects is None:
+            return cv2.cvtColor(cv2.blendLinear(w0, w1, a, b), cv2.COLOR_RGBA2RGB)
+        fl.objects.weights(a, b, maps0, maps1, t)
+        return fl.objects.composite(cv2.cvtColor(cv2.blendLinear(w0, w1, a, b), cv2.COLOR_RGBA2RGB), t)
 
 
 def _combine(terms: list[tuple[float, np.ndarray]], sign: float, offset: np.ndarray | None = None) -> np.ndarray:

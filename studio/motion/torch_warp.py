@@ -32,6 +32,8 @@ import dataclasses
 
 import numpy as np
 
+from studio.motion.objects import EPS as OBJECT_EPS
+
 BORDERS = {"constant": "zeros", "replicate": "border", "reflect101": "reflection"}
 
 
@@ -160,8 +162,13 @@ class TorchPair:
         torch = ops._torch
         self.ops, self.floor = ops, float(floor)
         self.size = flow.size
-        self.p0 = torch.cat([ops._tensor(i0), ops._tensor(flow.full(flow.v0)[..., None])], dim=1)
-        self.p1 = torch.cat([ops._tensor(i1), ops._tensor(flow.full(flow.v1)[..., None])], dim=1)
+        self.objects = flow.objects
+        extra0, extra1 = [flow.full(flow.v0)[..., None]], [flow.full(flow.v1)[..., None]]
+        if self.objects is not None:        # where each key's objects are, for the blend weights
+            extra0.append(self.objects.mask0[..., None] * np.float32(1.0 / 255.0))
+            extra1.append(self.objects.mask1[..., None] * np.float32(1.0 / 255.0))
+        self.p0 = torch.cat([ops._tensor(i0), ops._tensor(np.dstack(extra0))], dim=1)
+        self.p1 = torch.cat([ops._tensor(i1), ops._tensor(np.dstack(extra1))], dim=1)
         self.path0, self.path1 = self._upload(flow.path0), self._upload(flow.path1)
         w, h = self.size
         ys, xs = torch.meshgrid(torch.arange(h, device=ops.device, dtype=torch.float32),
@@ -194,8 +201,13 @@ class TorchPair:
         w1 = ops._sample(self.p1, self._maps(self.path1, t), "replicate")
         a = (w1[:, 3:4] + self.floor) * (1.0 - t)
         b = (w0[:, 3:4] + self.floor) * t
+        if self.objects is not None:
+            a = a * (1.0 - w0[:, 4:5]) + OBJECT_EPS * (1.0 - t)
+            b = b * (1.0 - w1[:, 4:5]) + OBJECT_EPS * t
         out = (w0[:, :3] * a + w1[:, :3] * b) / (a + b)
-        return ops.finish(out)
+        if self.objects is None:
+            return ops.finish(out)
+        return self.objects.composite(ops.finish(out), t)
 
 
 __all__ = ["BORDERS", "TorchOps", "remap_torch", "warp_affine_torch"]

@@ -157,3 +157,17 @@ def test_asking_for_a_gpu_on_a_machine_without_one_does_not_import_torch():
             "sys.exit(0 if not plain else (3 if gpu else (4 if 'torch' in sys.modules else 0)))")
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=root).returncode == 0
+
+
+def test_torch_interpolator_matches_opencv_with_object_layers():
+    from studio.motion.interpolate import Interpolator
+    from studio.motion.torch_warp import TorchOps
+    from tests.motion.conftest import disc_scene
+    f = disc_scene()["frames"]
+    hood = dict(before=f[-1.0], after=f[2.0])
+    cpu, gpu = Interpolator(f[0.0], f[1.0], **hood), Interpolator(f[0.0], f[1.0], backend=TorchOps("cpu"), **hood)
+    assert cpu.flow.objects is not None
+    for t in (0.3, 0.5):
+        x, y = cpu.frame(t), gpu.frame(t)
+        diff = np.abs(x.astype(int) - y)
+        assert diff.max() <= 2 and diff.mean() < 0.5, (t, diff.max(), diff.mean())
