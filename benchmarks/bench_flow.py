@@ -119,7 +119,7 @@ def bench_speed() -> dict:
         out[f"still {label}"] = 1 / secs
         print(f"  animate still 1080p, {label}: {1 / secs:.1f} frames/s ({secs * 1e3:.1f} ms/frame, "
               f"{secs / remap_s:.1f}x one remap)")
-    from studio.motion.interpolate import Interpolator
+    from studio.motion.interpolate import Interpolator, conform
     frames = _footage("realshort.mp4")
     hd = {i: cv2.resize(frames[i], HD, interpolation=cv2.INTER_CUBIC) for i in (8, 10, 12, 14)}
     i0, i1 = hd[10], hd[12]
@@ -133,6 +133,20 @@ def bench_speed() -> dict:
     out["interp_fps"], out["pair_flow_ms"] = 1 / secs, flow_s * 1e3
     print(f"  keyframe in-between 1080p (pair inside a chain of 4 keys): {1 / secs:.1f} frames/s "
           f"({secs * 1e3:.1f} ms/frame) after the one-time pair flows ({flow_s * 1e3:.0f} ms per pair, 4 DIS)")
+    cradle = _footage("newtonscradle.gif")
+    cradle = [f for i, f in enumerate(cradle) if i == 0 or not np.array_equal(f, cradle[i - 1])]
+    hd_c = [conform(cradle[i], HD) for i in (14, 16, 18, 20)]    # the ball the flow loses, at 1080p
+    for objects in (False, True):
+        it_c = Interpolator(hd_c[1], hd_c[2], before=hd_c[0], after=hd_c[3], objects=objects)
+        t0 = time.perf_counter()
+        it_c.flow
+        flow_c = time.perf_counter() - t0
+        secs_c = _best(lambda: [it_c.frame(float(t)) for t in ts], 2) / len(ts)
+        n = len(it_c.flow.objects.layers) if it_c.flow.objects else 0
+        out[f"interp_fps_cradle_objects_{objects}"] = 1 / secs_c
+        print(f"  keyframe in-between 1080p, newtonscradle (the swinging ball), object layers "
+              f"{'on' if objects else 'off'}: {1 / secs_c:.1f} frames/s ({secs_c * 1e3:.1f} ms/frame, {n} layers) "
+              f"after the pair flows ({flow_c * 1e3:.0f} ms)")
     steps = _pair_flow_steps(i0, i1)
     out["pair_flow_longest_step_ms"] = steps
     print(f"  pair_flow longest uninterruptible step at 1080p: {steps:.0f} ms")
@@ -282,19 +296,25 @@ def bench_quality() -> dict:
         readout = calibrate_readout(frames[0::2])
         print(f"  {name}: rolling-shutter readout {readout.time} key intervals "
               f"(r {readout.r:.2f}, t {readout.t_stat:.1f}, {readout.samples} keys predicted)")
-        scores = {"ours": [], "crossfade": [], "naive": []}
+        layers = 0
+        scores = {"ours": [], "ours without object layers": [], "crossfade": [], "naive": []}
         for i in range(0, len(frames) - 2, 2):
             a, truth, b = frames[i], frames[i + 1], frames[i + 2]
             # the other kept frames are the chain's neighbouring keys (never the dropped ones)
-            it = Interpolator(a, b, before=frames[i - 2] if i >= 2 else None,
-                              after=frames[i + 4] if i + 4 < len(frames) else None, readout=readout.fraction(1))
+            hood = dict(before=frames[i - 2] if i >= 2 else None, after=frames[i + 4] if i + 4 < len(frames) else None,
+                        readout=readout.fraction(1))
+            it = Interpolator(a, b, **hood)
             scores["ours"].append(_psnr(it.frame(0.5), truth))
+            scores["ours without object layers"].append(_psnr(Interpolator(a, b, objects=False, **hood).frame(0.5), truth))
+            layers += len(it.flow.objects.layers) if it.flow.objects else 0
             scores["crossfade"].append(_psnr(crossfade(a, b, 0.5), truth))
             scores["naive"].append(_psnr(naive_interpolate(a, b, 0.5), truth))
         m = {k: float(np.mean(v)) for k, v in scores.items()}
         out[name] = m
         for k, v in scores.items():
             pooled.setdefault(k, []).extend(v)
+        print(f"  {name}: {layers} object layers; without them ours is {m['ours without object layers']:.2f} dB "
+              f"({m['ours without object layers'] - m['naive']:+.2f} dB over naive)")
         print(f"  {name} ({len(scores['ours'])} rebuilt frames): PSNR ours {m['ours']:.2f} dB, crossfade "
               f"{m['crossfade']:.2f} dB, naive {m['naive']:.2f} dB -> +{m['ours'] - m['crossfade']:.2f} dB over "
               f"crossfade, {m['ours'] - m['naive']:+.2f} dB over naive")

@@ -79,7 +79,6 @@ class ObjectLayer:
     origin0: tuple[int, int]                # the crop's top-left (x, y) in key 0
     rgba1: np.ndarray
     origin1: tuple[int, int]
-    box: tuple[int, int, int, int]          # (x0, y0, x1, y1) it travels through over the pair
 
     @property
     def nbytes(self) -> int:
@@ -103,12 +102,21 @@ class ObjectLayers:
 
     def composite(self, frame: np.ndarray, t: float) -> np.ndarray:
         """Draw the objects at pair time ``t`` over ``frame`` (H, W, 3 uint8, changed in place)."""
+        fh, fw = frame.shape[:2]
         for o in self.layers:
-            x0, y0, x1, y1 = o.box
-            size = (x1 - x0, y1 - y0)
             dx, dy = o.shift
-            l0 = _moved(o.rgba0, o.origin0[0] - x0 + t * dx, o.origin0[1] - y0 + t * dy, size)
-            l1 = _moved(o.rgba1, o.origin1[0] - x0 - (1.0 - t) * dx, o.origin1[1] - y0 - (1.0 - t) * dy, size)
+            p0 = (o.origin0[0] + t * dx, o.origin0[1] + t * dy)
+            p1 = (o.origin1[0] - (1.0 - t) * dx, o.origin1[1] - (1.0 - t) * dy)
+            # only where the layer is at t: the two moved crops' box, inside the frame
+            x0 = max(0, int(np.floor(min(p0[0], p1[0]))))
+            y0 = max(0, int(np.floor(min(p0[1], p1[1]))))
+            x1 = min(fw, int(np.ceil(max(p0[0] + o.rgba0.shape[1], p1[0] + o.rgba1.shape[1]))))
+            y1 = min(fh, int(np.ceil(max(p0[1] + o.rgba0.shape[0], p1[1] + o.rgba1.shape[0]))))
+            if x1 <= x0 or y1 <= y0:
+                continue
+            size = (x1 - x0, y1 - y0)
+            l0 = _moved(o.rgba0, p0[0] - x0, p0[1] - y0, size)
+            l1 = _moved(o.rgba1, p1[0] - x0, p1[1] - y0, size)
             a0, a1 = l0[..., 3:] * np.float32(1.0 - t), l1[..., 3:] * np.float32(t)
             colour = (l0[..., :3] * a0 + l1[..., :3] * a1) / np.maximum(a0 + a1, 1e-6)
             cover = np.maximum(l0[..., 3:], l1[..., 3:])
@@ -120,9 +128,9 @@ class ObjectLayers:
         """Take the blend weights ``a`` (key 0's sample) and ``b`` (key 1's) away, in place, where
         a sample at ``maps0``/``maps1`` lands on an object of its own key."""
         for w, mask, maps, share in ((a, self.mask0, maps0, 1.0 - t), (b, self.mask1, maps1, t)):
-            on = cv2.remap(mask, maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            w *= 1.0 - on.astype(np.float32) * np.float32(1.0 / 255.0)
-            w += np.float32(EPS * share)
+            keep = cv2.bitwise_not(cv2.remap(mask, maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+            cv2.multiply(w, keep, dst=w, scale=1.0 / 255.0, dtype=cv2.CV_32F)
+            cv2.add(w, EPS * share, dst=w)
 
 
 def _moved(rgba: np.ndarray, dx: float, dy: float, size: tuple[int, int]) -> np.ndarray:
@@ -300,15 +308,12 @@ def _layers(i0, i1, found, fg0) -> ObjectLayers | None:
 
 
 def _layer(i0, i1, alpha0, alpha1, shift) -> ObjectLayer | None:
-    boxes = []
-    crops = []
+    boxes, crops = [], []
     for image, alpha in ((i0, alpha0), (i1, alpha1)):
         ys, xs = np.nonzero(alpha > 1e-3)
         if len(xs) == 0:
             return None                     # moved out of the picture entirely
         x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
-        boxes.append((int(x0), int(y0), int(x1), int(y1)))
+        boxes.append((int(x0), int(y0)))
         crops.append(np.dstack([image[y0:y1, x0:x1].astype(np.float32), alpha[y0:y1, x0:x1]]))
-    (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = boxes
-    box = (min(ax0, bx0), min(ay0, by0), max(ax1, bx1), max(ay1, by1))
-    return ObjectLayer(shift, crops[0], boxes[0][:2], crops[1], boxes[1][:2], box)
+    return ObjectLayer(shift, crops[0], boxes[0], crops[1], boxes[1])
