@@ -44,7 +44,7 @@ def test_a_small_fast_object_the_flow_loses_moves_as_a_layer(pan):
 
 def test_an_object_layer_travels_smoothly_across_the_pair():
     scene = disc_scene()
-    f, c, r = scene["frames"], scene["centres"], scene["radius"]
+    c = scene["centres"]
     it = _pair(scene)
     xs = []
     for t in (0.25, 0.5, 0.75):
