@@ -570,10 +570,10 @@ class _CvPair:
         v0, v1 = cv2.extractChannel(w0, 3), cv2.extractChannel(w1, 3)
         a = cv2.addWeighted(v1, (1.0 - t) / 255.0, v1, 0.0, FLOOR * (1.0 - t), dtype=cv2.CV_32F)
         b = cv2.addWeighted(v0, t / 255.0, v0, 0.0, FLOOR * t, dtype=cv2.CV_32F)
-        if fl.objects is None:
-            return cv2.cvtColor(cv2.blendLinear(w0, w1, a, b), cv2.COLOR_RGBA2RGB)
-        fl.objects.weights(a, b, maps0, maps1, t)
-        return fl.objects.composite(cv2.cvtColor(cv2.blendLinear(w0, w1, a, b), cv2.COLOR_RGBA2RGB), t)
+        if fl.objects is not None:
+            fl.objects.weights(a, b, maps0, maps1, t)
+        out = cv2.cvtColor(cv2.blendLinear(w0, w1, a, b), cv2.COLOR_RGBA2RGB)
+        return out if fl.objects is None else fl.objects.composite(out, t)
 
 
 def _combine(terms: list[tuple[float, np.ndarray]], sign: float, offset: np.ndarray | None = None) -> np.ndarray:

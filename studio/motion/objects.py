@@ -26,6 +26,11 @@ moves them as layers:
    :data:`MAX_SHARE` of the picture: anything bigger DIS follows) whose candidate motion
    differs from DIS's by at least :data:`MIN_GAIN_PX` become layers, each moving by the
    median of its candidate motion, over the foreground pixels next to the region.
+5. **Matching.** Lost regions the candidate flow does not reach (motion beyond its capture
+   range, as under a panning camera) are matched into key 1 by translation (masked squared
+   differences, within :data:`MATCH_REACH` of the picture, onto key 1's lost foreground) and
+   kept only when the match back lands within :data:`FB_TOLERANCE` and the match explains
+   :data:`MATCH_SHARE` of the region better than DIS.
 
 **Rendering** (:class:`ObjectLayers`): the background in-between is blended as usual except
 that samples landing on an object of their own key lose their weight (the other key shows
@@ -202,9 +207,10 @@ def find_objects(i0: np.ndarray, i1: np.ndarray, g0: np.ndarray, g1: np.ndarray,
     taken = np.zeros(lost.shape, np.uint8)
     for region, _ in found:
         taken |= region.astype(np.uint8)
-    near = cv2.dilate(taken, np.ones((2 * NEAR + 1, 2 * NEAR + 1), np.uint8)) > 0
-    lost1 = (cv2.blur(cv2.absdiff(b, bg1), (3, 3)) > FG_TAU) & (_error(b, a, f10, pixels, 5) > FG_TAU)
-    found += _by_matching(a, b, lost, lost1, lost & ~near, f01, f10, e_dis, pixels)
+    todo = lost & ~(cv2.dilate(taken, np.ones((2 * NEAR + 1, 2 * NEAR + 1), np.uint8)) > 0)
+    if np.count_nonzero(todo) >= MIN_AREA:
+        lost1 = (cv2.blur(cv2.absdiff(b, bg1), (3, 3)) > FG_TAU) & (_error(b, a, f10, pixels, 5) > FG_TAU)
+        found += _by_matching(a, b, lost, lost1, todo, f01, f10, e_dis, pixels)
     return _layers(i0, i1, found, fg0)
 
 
@@ -303,8 +309,7 @@ def _layers(i0, i1, found, fg0) -> ObjectLayers | None:
             np.maximum(mask1, alpha1, out=mask1)
     if not layers:
         return None
-    to8 = lambda m: np.clip(m * 255.0 + 0.5, 0, 255).astype(np.uint8)  # noqa: E731
-    return ObjectLayers(layers, to8(mask0), to8(mask1))
+    return ObjectLayers(layers, *(np.clip(m * 255.0 + 0.5, 0, 255).astype(np.uint8) for m in (mask0, mask1)))
 
 
 def _layer(i0, i1, alpha0, alpha1, shift) -> ObjectLayer | None:
