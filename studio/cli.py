@@ -29,6 +29,16 @@ from studio.errors import Problem, StudioError, WorkflowError
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
 
+def _short(text: str, limit: int = 2000) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was (no 20 MB error lines)."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def _terminate(signum, frame):  # SIGTERM cancels like Ctrl+C: clean stop, no partial file
+    raise KeyboardInterrupt
+
+
 class BadInput(Exception):
     def __init__(self, lines: list[str]):
         self.lines = lines
@@ -75,10 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    as_command = argv is None
     argv = sys.argv[1:] if argv is None else argv
     # `cinegraph FILE` and `cinegraph` open the app
     if not argv or (argv[0] not in ("render", "validate", "nodes", "open") and not argv[0].startswith("-")):
         argv = ["open", *argv]
+    if as_command and argv[0] == "render":  # as a command (not called in-process), SIGTERM cancels too
+        import signal
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         args = build_parser().parse_args(argv)
         if args.command == "render":
@@ -90,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         return _open(args)
     except BadInput as exc:
         for line in exc.lines:
-            print(line, file=sys.stderr)
+            print(_short(line), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
@@ -261,12 +275,60 @@ def _setup_writer(graph, target: str, args) -> str:
             parse_timecode(args.timecode, 24)
         except TimecodeError as exc:
             raise BadInput([f"--timecode: {exc}"]) from None
-    parent = os.path.dirname(out) if "%" in os.path.basename(out) or os.path.splitext(out)[1] else out
-    try:
-        os.makedirs(parent or ".", exist_ok=True)
-    except OSError as exc:
-        raise BadInput([f"-o {args.output}: cannot create folder {parent}: {exc.strerror}"]) from None
     return target
+
+
+def _output_checks(graph, target: str, args) -> None:
+    """Refuse, before anything is written, outputs that would overwrite what the graph reads.
+
+    The movie (or image sequence) and every ``--sequence`` file must not be any file the
+    workflow reads, the workflow itself, an existing folder, or one another
+    (:mod:`studio.graph.outputs`).
+    """
+    from studio.graph.outputs import output_problems
+    from studio.media.presets import PRESETS
+    out = graph.nodes[target].params["path"]
+    preset = PRESETS.get(graph.nodes[target].params.get("preset"))
+    problems = [f"-o {args.output}: {p}" for p in
+                output_problems(out, graph, args.workflow, sequence=preset.is_sequence if preset else None)]
+    written = [("the rendered movie", out)]
+    for path in getattr(args, "sequence", None) or []:
+        problems += [f"--sequence {path}: {p}" for p in
+                     output_problems(path, graph, args.workflow, sequence=False, extra_inputs=written)]
+        written.append(("another --sequence file", os.path.abspath(path)))
+    if problems:
+        raise BadInput(problems)
+
+
+def _make_folders(path: str, what: str) -> list[str]:
+    """Create the missing folders above ``path`` (or ``path`` itself for a sequence folder).
+
+    Returns the folders created, deepest first, so a failed render can remove them again.
+    """
+    created: list[str] = []
+    folder = os.path.abspath(path)
+    while folder and not os.path.exists(folder):
+        created.append(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    try:
+        for f in reversed(created):
+            os.mkdir(f)
+    except OSError as exc:
+        _remove_folders(created)
+        raise BadInput([f"{what}: cannot create folder {f}: {exc.strerror}"]) from None
+    return created
+
+
+def _remove_folders(created: list[str]) -> None:
+    """Remove the folders :func:`_make_folders` made, where they are still empty."""
+    for f in created:
+        try:
+            os.rmdir(f)
+        except OSError:
+            pass
 
 
 class _ProgressBar:
@@ -314,7 +376,9 @@ class _ProgressBar:
 
 
 def _render(args) -> int:
-    from studio.executor import DeviceManager, Executor
+    from studio.executor import DeviceManager
+    from studio.graph.outputs import is_sequence_path
+    from studio.media.presets import PRESETS
     graph = _load(args.workflow)
     _check_sequences(graph, args)
     target = _setup_writer(graph, _pick_target(graph, args.node), args)
@@ -323,21 +387,37 @@ def _render(args) -> int:
     problems += missing_media(graph, needed)
     if problems:
         raise BadInput(_problem_lines(args.workflow, problems))
+    _output_checks(graph, target, args)
     try:
         devices = DeviceManager(args.device)
         if args.device != "auto":
             devices.kind()
     except StudioError as exc:
         raise BadInput([f"--device: {exc}"]) from None
-    executor = Executor(devices=devices)
+    out = graph.nodes[target].params["path"]
+    preset = PRESETS.get(graph.nodes[target].params.get("preset"))
+    is_seq = preset.is_sequence if preset else is_sequence_path(out)
+    created = _make_folders(out if is_seq and "%" not in os.path.basename(out) else os.path.dirname(out),
+                            f"-o {args.output}")
+    for path in getattr(args, "sequence", None) or []:
+        created += _make_folders(os.path.dirname(os.path.abspath(path)), f"--sequence {path}")
+    status = EXIT_FAILED
+    try:
+        status = _run_render(graph, target, args)
+        return status
+    finally:
+        if status != EXIT_OK:
+            _remove_folders(created)
+
+
+def _run_render(graph, target: str, args) -> int:
+    from studio.executor import DeviceManager, Executor
+    executor = Executor(devices=DeviceManager(args.device))
     bar = _ProgressBar(enabled=not args.quiet)
     executor.subscribe(bar)
+    out = graph.nodes[target].params["path"]
     try:
-        result = executor.run(graph, [target])
-    except KeyboardInterrupt:
-        bar.close()
-        print("cancelled: no output written", file=sys.stderr)
-        return EXIT_CANCELLED
+        result, interrupted = _wait_cancellable(executor, graph, target)
     finally:
         executor.shutdown()
     bar.close()
@@ -348,10 +428,37 @@ def _render(args) -> int:
         for nid in result.failed or list(result.errors):
             node = graph.nodes.get(nid)
             label = f"{nid} ({node.type_id})" if node else nid or "executor"
-            print(f"error: node {label} failed: {result.errors[nid]}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"wrote {graph.nodes[target].params['path']} in {result.seconds:.1f} s", file=sys.stderr)
+            print(f"error: node {label} failed: {_short(result.errors[nid])}", file=sys.stderr)
+        return EXIT_CANCELLED if interrupted else EXIT_FAILED
+    if interrupted:  # the output was complete before the cancel reached it: say so, keep it
+        print(f"cancel came too late: the render had finished; wrote {out}", file=sys.stderr)
+    print(f"wrote {out} in {result.seconds:.1f} s", file=sys.stderr)
     return _write_sequences(graph, target, args)
+
+
+def _wait_cancellable(executor, graph, target: str):
+    """Run ``target``; Ctrl+C (or SIGTERM) cancels the run and waits for it to stop.
+
+    Returns ``(result, interrupted)``.  After the first Ctrl+C further ones are ignored
+    until the worker has stopped (within the cancel budget), so the result reported is the
+    one on disk: cancelled (nothing written) or, when the cancel came after the output was
+    complete, done.
+    """
+    import signal
+    handle = executor.submit(graph, [target])
+    interrupted = False
+    try:
+        while not handle.done:
+            handle.wait(0.05)
+    except KeyboardInterrupt:
+        interrupted = True
+        handle.cancel()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            handle.wait()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    return handle.result, interrupted
 
 
 # -- editorial timelines (--sequence) --------------------------------------------------------
