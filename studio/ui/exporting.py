@@ -10,6 +10,8 @@ is removed when it is cancelled or fails, so nothing partial is left.
 :class:`ExportDialog` (File ▸ Export…, and **Export…** on the shot list): preset (every
 preset of :data:`~studio.media.presets.PRESETS`), output path, timecode, reel, the sequence
 formats to write beside the media (.otio, .edl, .xml, .fcpxml), a progress bar, Cancel.
+Before it starts, a destination that is a file the workflow reads, the workflow file itself
+or an existing folder is refused with the reason (:mod:`studio.graph.outputs`).
 """
 
 from __future__ import annotations
@@ -139,8 +141,10 @@ class ExportDialog(QDialog):
     exported = Signal(object)   # ExportOutcome
 
     def __init__(self, clip=None, path: str = "", sequence=None, base_dir: str | None = None,
-                 timecode: str = "", reel: str = "", formats=(), parent: QWidget | None = None):
+                 timecode: str = "", reel: str = "", formats=(), parent: QWidget | None = None, *,
+                 graph=None, workflow_path: str | None = None):
         super().__init__(parent)
+        self.graph, self.workflow_path = graph, workflow_path   # what the export must not overwrite
         self.setWindowTitle("Export")
         self.setObjectName("exportDialog")
         self.clip, self.sequence, self.base_dir = clip, sequence, base_dir
@@ -227,6 +231,10 @@ class ExportDialog(QDialog):
         if req.clip is None and not req.formats:
             self._fail("Nothing to export: no clip in the viewer and no shot list format chosen")
             return None
+        unsafe = self.unsafe(req)
+        if unsafe:
+            self._fail("; ".join(unsafe))
+            return None
         self.error = ""
         self.outcome = None
         self.job = ExportJob(req, self)
@@ -241,6 +249,21 @@ class ExportDialog(QDialog):
         self.bar.setValue(0)
         self.job.start()
         return self.job
+
+    def unsafe(self, req: ExportRequest) -> list[str]:
+        """Why the export must not write its files (they are read by the workflow, or are it)."""
+        from studio.graph.outputs import output_problems
+        problems, written = [], []
+        if req.clip is not None:
+            preset = PRESETS.get(req.preset)
+            problems += [f"{req.path}: {p}" for p in
+                         output_problems(req.path, self.graph, self.workflow_path,
+                                         sequence=preset.is_sequence if preset else None)]
+            written.append(("the exported movie", req.path))
+        for path in sequence_paths(req.path, req.formats):
+            problems += [f"{path}: {p}" for p in
+                         output_problems(path, self.graph, self.workflow_path, sequence=False, extra_inputs=written)]
+        return problems
 
     @property
     def busy(self) -> bool:

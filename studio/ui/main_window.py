@@ -40,6 +40,11 @@ APP_NAME = "Cinegraph Studio"
 _open_windows: list = []
 
 
+def open_windows() -> list:
+    """The main windows that are open now."""
+    return list(_open_windows)
+
+
 class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.EditorsMixin,
                  window_timeline.TimelineMixin, QMainWindow):
     def __init__(self, registry=None, executor=None, prompts: Prompts | None = None,
@@ -93,6 +98,7 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.
         self.resizeDocks([self.viewer_dock], [300], Qt.Vertical)
         # runs
         self.runs = RunController(executor, self.frames, self)
+        self.runs.workflow_path = lambda: self.path
         self._build_editors()
         self._build_timeline()
         # status bar
@@ -116,6 +122,7 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.
         self._attach_graph()
         self.update_title()
         _open_windows.append(self)
+        self._closing_from_terminal = False
 
     def _autosaved(self, path: str) -> None:
         self.show_status(f"Autosaved to {path}", 3000)
@@ -303,6 +310,9 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.
 
     # -- closing -----------------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
+        if self._closing_from_terminal:
+            event.accept()
+            return
         if not self.maybe_save():
             event.ignore()
             return
@@ -310,6 +320,19 @@ class MainWindow(window_files.FilesMixin, window_edit.EditMixin, window_editors.
         self.autosave.discard()
         self.shutdown()
         event.accept()
+
+    def close_keeping_recovery(self) -> None:
+        """Close without asking (Ctrl+C or SIGTERM in the terminal that started the app).
+
+        Unsaved changes are written to the recovery file first and that file is kept, so the
+        next start offers them back, exactly as after a crash; a saved document just closes.
+        """
+        if self.is_dirty():
+            self.autosave.mark_changed()
+            self.autosave.tick()
+        self.shutdown()
+        self._closing_from_terminal = True
+        self.close()
 
     def shutdown(self) -> None:
         """Stop timers and threads that belong to this window (no waiting on the executor)."""

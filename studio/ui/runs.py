@@ -9,12 +9,17 @@
   the viewed node is re-run with ``cancel_previous=True``.  The executor's cache means only
   the changed nodes and those after them are evaluated.  Writer nodes (side effects) are never
   auto-run: the viewer shows their input instead.
+* Writers are checked before a run is submitted: a Write Video whose path would overwrite a
+  file the workflow reads, or the workflow itself, fails at once with the reason and nothing
+  is written (:meth:`RunController.unsafe_outputs`).
 * Node states: ``queued``/``running``/``cached``/``done``/``failed``/``blocked``/``cancelled``
   from the events; a change upstream of a node puts it back to ``idle`` (its thumbnail stays
   until a new result replaces it).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -50,6 +55,7 @@ class RunController(QObject):
         self._totals: dict[int, list] = {}    # run id -> [nodes to do, nodes finished]
         self._names: dict[str, str] = {}
         self.view_target: str | None = None
+        self.workflow_path: Callable[[], str | None] = lambda: None   # the window's saved file
         self.auto_run = False
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
@@ -111,6 +117,13 @@ class RunController(QObject):
         targets = [t for t in targets if self.graph is not None and t in self.graph.nodes]
         if not targets:
             return None
+        unsafe = self.unsafe_outputs(targets)
+        if unsafe:
+            for nid, message in unsafe:
+                self.states[nid] = "failed"
+                self.nodeState.emit(nid, "failed", 0.0, message, 0.0)
+            self.progressText.emit(f"Cannot run: {unsafe[0][1]}", -1.0)
+            return None
         try:
             handle = self.executor.submit(self.graph, targets, cancel_previous=cancel_previous)
         except StudioError as exc:
@@ -118,6 +131,27 @@ class RunController(QObject):
             return None
         self.handles[handle.run_id] = handle
         return handle
+
+    def unsafe_outputs(self, targets: list[str]) -> list[tuple[str, str]]:
+        """``(node id, message)`` for each writer among ``targets`` whose file the run must not write.
+
+        A Write Video whose path is a file the workflow reads, the workflow file itself or an
+        existing folder (:func:`studio.graph.outputs.output_problems`) is refused before the
+        run starts, so a render never destroys its own source footage.
+        """
+        from studio.graph.outputs import output_problems
+        found = []
+        for nid in targets:
+            node = self.graph.nodes[nid]
+            t = node.node_type
+            if t is None or not t.side_effect:
+                continue
+            for spec in t.params:
+                value = node.params.get(spec.name)
+                if spec.kind == "path" and spec.save and isinstance(value, str) and value:
+                    for problem in output_problems(value, self.graph, self.workflow_path()):
+                        found.append((nid, f"{node.name}: {spec.name} {value}: {problem}"))
+        return found
 
     def stop(self) -> None:
         self.debounce.stop()

@@ -12,7 +12,7 @@ import os
 import time
 from pathlib import Path
 
-from studio.errors import WorkflowError
+from studio.errors import StudioError, WorkflowError
 from studio.graph import workflow
 from studio.graph.model import Graph
 from studio.ui import project
@@ -152,9 +152,14 @@ class FilesMixin:
 
     def _write(self, path: str) -> bool:
         path = os.path.abspath(path)
+        from studio.graph.outputs import output_problems
+        unsafe = output_problems(path, self.graph, sequence=False)
+        if unsafe:
+            self.prompts.error(self, "Cannot save", f"{path}\n\n" + "\n".join(unsafe))
+            return False
         try:
             workflow.save(self.graph, path)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, StudioError) as exc:
             self.prompts.error(self, "Cannot save", f"{path}\n\n{exc}")
             return False
         if path != self.path:

@@ -210,7 +210,7 @@ class TimelineMixin:
         dlg = ExportDialog(clip, str(folder / f"{_stem(name)}.mov"), seq,
                            os.path.dirname(self.path) if self.path else None,
                            formats=(".otio", ".edl", ".xml", ".fcpxml") if sequence and seq.shots else (),
-                           parent=self)
+                           parent=self, graph=self.graph, workflow_path=self.path)
         folder.mkdir(parents=True, exist_ok=True)
         self.export_dialog = dlg
         dlg.open()
