@@ -85,6 +85,7 @@ def run_app(path: str | None = None, argv: list[str] | None = None) -> int:
     from studio.ui.main_window import MainWindow
     registry, problems = load_registry()
     window = MainWindow(registry=registry)
+    quit_on_terminal_signals(app)
     window.resize(1600, 1000)
     window.show()
     if problems:
@@ -94,3 +95,39 @@ def run_app(path: str | None = None, argv: list[str] | None = None) -> int:
     else:
         window.offer_untitled_recovery()
     return app.exec()
+
+
+def quit_on_terminal_signals(app: QApplication) -> None:
+    """Ctrl+C (SIGINT) or SIGTERM in the terminal quits the app cleanly, with no traceback.
+
+    Python runs signal handlers only between bytecodes, and the Qt event loop is C++, so a
+    plain handler would wait for the next Python call (and the default one raises
+    KeyboardInterrupt inside whatever slot runs next).  Instead the C-level handler writes
+    the signal number to a socket (``signal.set_wakeup_fd``) that a ``QSocketNotifier``
+    watches; its slot closes every window with :meth:`MainWindow.close_keeping_recovery`
+    (unsaved work goes to the recovery file, which is kept) and quits.
+    """
+    import signal
+    import socket
+    from PySide6.QtCore import QSocketNotifier
+    from studio.ui.main_window import open_windows
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Read, app)
+
+    def quit_all() -> None:
+        try:
+            reader.recv(64)
+        except OSError:
+            pass
+        for win in open_windows():
+            win.close_keeping_recovery()
+        app.quit()
+
+    notifier.activated.connect(quit_all)
+    signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)   # the work is done by quit_all on the Qt side
+    app._terminal_signals = (reader, writer, notifier)   # keep them alive with the app
