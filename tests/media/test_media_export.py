@@ -91,9 +91,9 @@ def _ffmpeg() -> str:
     return ffmpeg_exe()
 
 
-def test_lossy_movies_keep_the_picture_and_its_colours(tmp_path, media):
+def test_lossy_movies_keep_the_picture_and_its_colours(tmp_path, samples):
     """BT.709 in, BT.709 out: a real photo and saturated patches survive ProRes and H.264."""
-    photo = read_image(media / "kodim03.png")[:256, :384]
+    photo = read_image(samples / "kodim03.png")[:256, :384]
     patches = np.zeros_like(photo)
     for k, c in enumerate([(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (200, 50, 120), (20, 200, 220)]):
         patches[:, k * 64:(k + 1) * 64] = c
@@ -135,8 +135,8 @@ def test_png_sequence_keeps_alpha_and_opaque_presets_drop_it(tmp_path, make_fram
     assert probe(export_clip(clip, tmp_path / "opaque.mov", "prores_hq").path).pix_fmt == "yuv422p10le"
 
 
-def test_audio_is_carried_into_mov_as_pcm_with_matching_duration(tmp_path, media):
-    clip = open_video(media / "realshort.mp4")
+def test_audio_is_carried_into_mov_as_pcm_with_matching_duration(tmp_path, samples):
+    clip = open_video(samples / "realshort.mp4")
     info = probe(export_clip(clip, tmp_path / "with_sound.mov").path)
     assert info.codec == "prores (HQ)" and info.frames == 36 and info.fps == 30
     assert info.audio_codec == "pcm_s24le" and info.audio_sample_rate == 48000 and info.audio_channels == 1
@@ -146,8 +146,8 @@ def test_audio_is_carried_into_mov_as_pcm_with_matching_duration(tmp_path, media
     assert trimmed.timecode == "00:00:00:06"
 
 
-def test_audio_in_mp4_is_aac_and_sequences_ignore_audio(tmp_path, media):
-    clip = open_video(media / "realshort.mp4", 0, 11)
+def test_audio_in_mp4_is_aac_and_sequences_ignore_audio(tmp_path, samples):
+    clip = open_video(samples / "realshort.mp4", 0, 11)
     info = probe(export_clip(clip, tmp_path / "review.mp4").path)
     assert info.codec == "h264 (High)" and info.audio_codec == "aac" and info.frames == 12
     assert info.audio_duration == pytest.approx(0.4, abs=0.025)

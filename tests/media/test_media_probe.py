@@ -11,8 +11,8 @@ from studio.media import probe
 from studio.media.probe import conform_rate, parse_report, split_top_level
 
 
-def test_probe_reads_real_phone_footage(media):
-    info = probe(media / "realshort.mp4")
+def test_probe_reads_real_phone_footage(samples):
+    info = probe(samples / "realshort.mp4")
     assert info.size == (320, 240)
     assert info.fps == 30  # printed as "30.02 fps": conformed to the rate editors know
     assert info.frames == 36 and info.frames_exact and not info.vfr
@@ -26,23 +26,25 @@ def test_probe_reads_real_phone_footage(media):
     assert info.metadata["major_brand"] == "isom"
 
 
-def test_frame_counts_agree_between_decoding_and_demuxing(media):
-    decoded = probe(media / "realshort.mp4", count="decode")
-    demuxed = probe(media / "realshort.mp4", count="packets")
-    estimated = probe(media / "realshort.mp4", count="none")
+def test_frame_counts_agree_between_decoding_and_demuxing(samples):
+    decoded = probe(samples / "realshort.mp4", count="decode")
+    demuxed = probe(samples / "realshort.mp4", count="packets")
+    estimated = probe(samples / "realshort.mp4", count="none")
     assert decoded.frames == demuxed.frames == estimated.frames == 36
     assert decoded.frame_pts == demuxed.frame_pts and decoded.time_base == Fraction(1, 90000)
     assert estimated.frame_pts is None and not estimated.frames_exact
 
 
-def test_gif_with_uneven_delays_is_variable_rate_at_its_average(media):
-    info = probe(media / "newtonscradle.gif")
+def test_gif_with_uneven_delays_is_variable_rate_at_its_average(uneven_gif):
+    info = probe(uneven_gif.path)
     assert info.vfr and info.fps == 50  # "50 fps, 100 tbr": tbr alone would say 100
     assert info.frames == 36 and info.size == (200, 150) and info.has_alpha
+    assert info.time_base == Fraction(1, 100)
+    assert list(info.frame_pts) == [sum(uneven_gif.delays[:k]) for k in range(36)], "each picture when it is shown"
 
 
-def test_stills_probe_as_one_frame(media):
-    info = probe(media / "chelsea.png")
+def test_stills_probe_as_one_frame(samples):
+    info = probe(samples / "chelsea.png")
     assert info.frames == 1 and info.size == (451, 300) and info.codec == "png"
     assert info.pix_fmt == "rgb24" and info.color_range == "pc" and info.color_space == "gbr"
     assert info.color_primaries is None  # printed "unknown"
@@ -60,9 +62,9 @@ def test_unreadable_file_error_names_it(tmp_path):
         probe(bad)
 
 
-def test_bad_count_mode_is_refused(media):
+def test_bad_count_mode_is_refused(samples):
     with pytest.raises(ValueError, match="count"):
-        probe(media / "chelsea.png", count="guess")
+        probe(samples / "chelsea.png", count="guess")
 
 
 PRORES_REPORT = """\

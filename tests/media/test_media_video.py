@@ -33,17 +33,17 @@ def gop_file(tmp_path_factory, make_frames) -> str:
     return str(path)
 
 
-def test_open_video_reads_realshort_as_a_streaming_clip(media):
-    clip = open_video(media / "realshort.mp4")
+def test_open_video_reads_realshort_as_a_streaming_clip(samples):
+    clip = open_video(samples / "realshort.mp4")
     assert len(clip) == 36 and clip.fps == 30 and clip.size == (320, 240)
     assert clip.is_streaming and clip.start_frame == 0 and clip.timecode == "00:00:00:00"
-    assert clip.audio == AudioRef(str(media / "realshort.mp4"), 0.0, pytest.approx(1.2))
+    assert clip.audio == AudioRef(str(samples / "realshort.mp4"), 0.0, pytest.approx(1.2))
     assert clip.name == "realshort"
 
 
 @pytest.mark.parametrize("which", ["realshort", "bframes"])
-def test_sequential_frames_equal_a_full_decode(media, gop_file, which):
-    path = media / "realshort.mp4" if which == "realshort" else gop_file
+def test_sequential_frames_equal_a_full_decode(samples, gop_file, which):
+    path = samples / "realshort.mp4" if which == "realshort" else gop_file
     clip = open_video(path)
     ref = full_decode(path, clip.height, clip.width)
     got = np.stack(list(clip.iter_frames()))
@@ -51,8 +51,8 @@ def test_sequential_frames_equal_a_full_decode(media, gop_file, which):
 
 
 @pytest.mark.parametrize("which", ["realshort", "bframes"])
-def test_trimmed_clips_hold_exactly_the_full_decode_frames(media, gop_file, which):
-    path = media / "realshort.mp4" if which == "realshort" else gop_file
+def test_trimmed_clips_hold_exactly_the_full_decode_frames(samples, gop_file, which):
+    path = samples / "realshort.mp4" if which == "realshort" else gop_file
     whole = open_video(path)
     n = len(whole)
     ref = full_decode(path, whole.height, whole.width)
@@ -73,24 +73,25 @@ def test_random_access_get_equals_sequential_frame(gop_file, procs):
     assert procs.settled() == []
 
 
-def test_trim_carries_audio_slice_and_timecode(media):
-    clip = open_video(media / "realshort.mp4", 6, 17)
+def test_trim_carries_audio_slice_and_timecode(samples):
+    clip = open_video(samples / "realshort.mp4", 6, 17)
     assert len(clip) == 12 and clip.start_frame == 6
     assert clip.audio.start == pytest.approx(6 / 30, abs=1e-3)
     assert clip.audio.duration == pytest.approx(12 / 30)
 
 
 @pytest.mark.parametrize("first,last", [(-1, 5), (10, 5), (0, 36), (40, 41)])
-def test_bad_range_error_names_the_file_and_the_range(media, first, last):
+def test_bad_range_error_names_the_file_and_the_range(samples, first, last):
     with pytest.raises(MediaError, match=rf"realshort\.mp4: frame range {first}\.\.{last} outside"):
-        open_video(media / "realshort.mp4", first, last)
+        open_video(samples / "realshort.mp4", first, last)
 
 
-def test_missing_and_non_video_files_are_media_errors(tmp_path, media):
+def test_missing_and_non_video_files_are_media_errors(tmp_path, samples):
     with pytest.raises(MediaError, match="file not found"):
         open_video(tmp_path / "missing.mov")
     audio_only = tmp_path / "sound.wav"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(media / "realshort.mp4"), "-vn", str(audio_only)], check=True)
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(samples / "realshort.mp4"), "-vn", str(audio_only)],
+                   check=True)
     with pytest.raises(MediaError, match=rf"{audio_only}: no video stream"):
         open_video(audio_only)
 
@@ -118,13 +119,13 @@ def test_abandoned_iterators_leave_no_ffmpeg_processes(gop_file, procs):
     assert procs.settled() == []
 
 
-def test_variable_rate_gif_is_conformed_to_its_average_rate(media):
-    path = media / "newtonscradle.gif"
+def test_variable_rate_gif_is_conformed_to_its_average_rate(uneven_gif):
+    path = uneven_gif.path
     clip = open_video(path)
     assert clip.fps == 50 and len(clip) == 41  # 0.82 s at 50 fps, from 36 unevenly timed pictures
     source = full_decode(path, 150, 200)
-    delays = [5, 2, 2, 2, 2, 2, 2, 2, 2, 4, 2, 2, 2, 2, 2, 2, 2, 2, 5, 2, 2, 2, 2, 2, 2, 2, 2, 4] + [2] * 8
-    starts = np.concatenate([[0], np.cumsum(delays)[:-1]])  # centiseconds
+    assert len(source) == 36
+    starts = np.concatenate([[0], np.cumsum(uneven_gif.delays)[:-1]])  # centiseconds
     frames = list(clip.iter_frames())
     for i, frame in enumerate(frames):
         shown = int(np.searchsorted(starts, i * 2, side="right") - 1)
@@ -147,8 +148,8 @@ def test_image_sequences_open_with_their_first_number_as_start_frame(tmp_path, m
     assert open_video(folder).fps == Fraction(24)  # files carry no rate: 24 unless told
 
 
-def test_read_video_materialises_and_closes(media, procs):
-    clip = read_video(media / "realshort.mp4", 30)
+def test_read_video_materialises_and_closes(samples, procs):
+    clip = read_video(samples / "realshort.mp4", 30)
     assert not clip.is_streaming and len(clip) == 6 and clip.start_frame == 30
     assert procs.settled() == []
 
@@ -166,9 +167,9 @@ def test_stream_copied_cuts_with_edit_lists_are_read_as_shown(gop_file, tmp_path
     assert np.array_equal(open_video(cut, 5, 9).frame(0), ref[5])
 
 
-def test_percent_signs_in_real_file_names_are_not_patterns(media, tmp_path):
+def test_percent_signs_in_real_file_names_are_not_patterns(samples, tmp_path):
     odd = tmp_path / "100%done.mp4"
-    odd.write_bytes((media / "realshort.mp4").read_bytes())
+    odd.write_bytes((samples / "realshort.mp4").read_bytes())
     assert len(open_video(odd)) == 36
 
 
