@@ -34,8 +34,12 @@ Semantics and assumptions
   exactly the picture's duration in samples (``apad=whole_len``, ``atrim=end_sample``), since
   ``-shortest`` is not exact; PCM 24-bit in ``.mov``, AAC 256 kb/s in ``.mp4`` (the AAC
   encoder's priming is hidden by the mp4 edit list).  Sequences ignore audio.
-* Atomicity: a movie is written to ``.NAME.XXXX.partial.SUFFIX`` in the destination folder,
-  a sequence into a temporary sibling folder.  When ffmpeg exits 0 the result is checked
+* Atomicity: a movie is written to ``.NAME.cinegraph-PID@HOST.XXXX.partial.SUFFIX`` in the
+  destination folder, a sequence into a temporary sibling folder
+  ``.NAME.cinegraph-PID@HOST.XXXX.partial`` (see :mod:`_fs`: the name says what it is and
+  which process wrote it).  Before writing, partials of that kind in the folder whose process
+  is gone (killed outright) are removed; nothing else is touched.  When ffmpeg exits 0 the
+  result is checked
   (movies: the video packets in the file, counted by demuxing in one ffmpeg run
   (:func:`~studio.media.probe.count_video_packets`), must equal the frames sent: every
   preset's codec puts exactly one frame in each packet and edit-list pre-roll is not
@@ -44,19 +48,27 @@ Semantics and assumptions
   sequence's files are moved one by one into an existing folder and stale frames of the
   same pattern removed).  Any failure removes the temporary output, leaves an existing
   destination untouched and raises :class:`MediaError` naming the output and saying why
-  (the last lines of ffmpeg's stderr for encoder errors); a cancel raises
-  :class:`Cancelled`.  Outputs get ordinary permissions (0666/0777 less the umask), not the
-  private ones of temporary files.
+  (the last lines of ffmpeg's stderr for encoder errors).  A full disk (``ENOSPC``/``EDQUOT``
+  from ffmpeg or from Python) is ``"OUT: the disk is full (N MB free in FOLDER)"``.
+* Cancel: ``check_cancel()`` runs before every frame and once more just before the output
+  is renamed into place, so a cancel that comes before the commit leaves nothing and one
+  after it is a finished export.  A cancel raises :class:`Cancelled`, also when ffmpeg
+  itself was stopped by the signal (SIGINT/SIGTERM reaching it before Python's cancel
+  request: the export waits up to :data:`~studio.media._ffmpeg.CANCEL_GRACE` for that
+  request instead of reporting "ffmpeg failed").  ffmpeg runs in its own process group and
+  dies with this process (:func:`~studio.media._ffmpeg.popen`).
+* Outputs get ordinary permissions (0666/0777 less the umask), not the private ones of
+  temporary files.
 * ``frame_range=(start, stop)`` exports clip frames ``start`` up to, not including,
   ``stop`` (timecode and audio follow the trim).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,7 +84,8 @@ except ImportError:  # pragma: no cover - Windows
 
 from studio.errors import Cancelled, MediaError, StudioError
 from studio.media import _ffmpeg
-from studio.media._fs import make_public, remove_quietly
+from studio.media._fs import (disk_full_reason, is_disk_full, make_partial_file, make_partial_folder, make_public,
+                              remove_quietly, remove_stale_partials)
 from studio.media.clip import AudioRef, Clip
 from studio.media.colour import SRGB8_TO_LINEAR
 from studio.media.presets import PRESETS, Preset, get_preset, preset_for_path
@@ -248,19 +261,22 @@ def export_clip(clip: Clip, path: str | os.PathLike, preset: str | Preset | None
     if clip.audio is not None and not p.is_sequence:
         audio, audio_stream = _audio_slice(clip.audio, n / rate, target.final)
 
+    remove_stale_partials(home)  # left by exports killed outright (ours only, see _fs)
     try:
         if p.is_sequence:
             if os.path.exists(target.folder) and not os.path.isdir(target.folder):
                 raise MediaError(f"{target.final}: {target.folder} exists and is not a folder")
-            tmp_dir = tempfile.mkdtemp(prefix=f".{Path(target.folder).name}.", suffix=".partial", dir=home)
+            tmp_dir = make_partial_folder(home, Path(target.folder).name)
             tmp_out = os.path.join(tmp_dir, os.path.basename(target.final))
             cleanup: Callable[[], None] = lambda: shutil.rmtree(tmp_dir, ignore_errors=True)  # noqa: E731
         else:
             stem, suffix = Path(target.final).stem, Path(target.final).suffix
-            fd, tmp_out = tempfile.mkstemp(prefix=f".{stem}.", suffix=f".partial{suffix}", dir=home)
+            fd, tmp_out = make_partial_file(home, stem, suffix)
             os.close(fd)
             cleanup = lambda: remove_quietly(tmp_out)  # noqa: E731
     except OSError as exc:
+        if is_disk_full(exc):
+            raise MediaError(f"{target.final}: {disk_full_reason(home, exc.errno != errno.ENOSPC)}") from None
         raise MediaError(f"{target.final}: cannot write in {home} ({exc.strerror or exc})") from None
     cmd = encoder_command(p, width, height, rate, tmp_out, alpha=use_alpha,
                           timecode=None if p.is_sequence else tc_text, reel=None if p.is_sequence else reel,
@@ -272,23 +288,27 @@ def export_clip(clip: Clip, path: str | os.PathLike, preset: str | Preset | None
         report = _Progress(progress)
         report(0.0, f"exporting {n} frames to {os.path.basename(target.final)}")
         try:
-            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err)
+            proc = _ffmpeg.popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err)
         except OSError as exc:
             raise MediaError(f"{target.final}: cannot start ffmpeg ({exc})") from None
         _widen_pipe(proc.stdin)
-        _feed(proc, clip, p, use_alpha, (width, height), n, check_cancel, report, target.final, err)
+        _feed(proc, clip, p, use_alpha, (width, height), n, check_cancel, report, target.final, err, home)
         proc.stdin.close()
-        rc = proc.wait()
+        rc = _wait(proc, check_cancel)
         if rc != 0:
-            raise MediaError(f"{target.final}: ffmpeg failed (exit {rc}): {_ffmpeg.stderr_tail(_ffmpeg.read_spool(err))}")
+            raise _ffmpeg_failure(rc, err, check_cancel, target.final, home)
         report(0.97, "verifying")
         if p.is_sequence:
             _verify_sequence(tmp_out, start_frame, n, target.final)
             make_public(tmp_dir, folder=True)
+            if check_cancel is not None:
+                check_cancel()  # the last moment a cancel leaves nothing behind
             _place_sequence(tmp_dir, target, start_frame, n)
         else:
             _verify_movie(tmp_out, n, target.final)
             make_public(tmp_out)
+            if check_cancel is not None:
+                check_cancel()  # the last moment a cancel leaves nothing behind
             os.replace(tmp_out, target.final)
     except Cancelled:
         _ffmpeg.stop(proc)
@@ -303,6 +323,8 @@ def export_clip(clip: Clip, path: str | os.PathLike, preset: str | Preset | None
         cleanup()
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
+        if is_disk_full(exc):
+            raise MediaError(f"{target.final}: {disk_full_reason(home, exc.errno != errno.ENOSPC)}") from None
         if isinstance(exc, OSError):
             raise MediaError(f"{target.final}: export failed ({exc.strerror or exc})") from exc
         raise MediaError(f"{target.final}: export failed ({type(exc).__name__}: {exc})") from exc
@@ -393,8 +415,29 @@ def _widen_pipe(stdin) -> None:
         pass
 
 
+def _wait(proc: subprocess.Popen, check_cancel: Callable[[], None] | None) -> int:
+    """Wait for the encoder to finish the file, honouring a cancel while it does."""
+    while True:
+        try:
+            return proc.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            if check_cancel is not None:
+                check_cancel()
+
+
+def _ffmpeg_failure(rc: int, err, check_cancel: Callable[[], None] | None, where: str, home: str,
+                    frames: int | None = None) -> MediaError:
+    """The error for an encoder that exited ``rc``; raises Cancelled when the run is being cancelled."""
+    _ffmpeg.failure_or_cancel(rc, check_cancel)
+    report = _ffmpeg.read_spool(err)
+    if _ffmpeg.disk_full(report):
+        return MediaError(f"{where}: {disk_full_reason(home, 'quota' in report.lower())}")
+    after = f" after {frames} frames" if frames is not None else ""
+    return MediaError(f"{where}: ffmpeg failed ({_ffmpeg.describe_exit(rc)}){after}: {_ffmpeg.stderr_tail(report)}")
+
+
 def _feed(proc: subprocess.Popen, clip: Clip, preset: Preset, use_alpha: bool, size: tuple[int, int], n: int,
-          check_cancel: Callable[[], None] | None, report: _Progress, where: str, err) -> None:
+          check_cancel: Callable[[], None] | None, report: _Progress, where: str, err, home: str) -> None:
     frames = clip.iter_frames()
     alphas = clip.iter_alpha() if use_alpha else None
     sent = 0
@@ -412,8 +455,7 @@ def _feed(proc: subprocess.Popen, clip: Clip, preset: Preset, use_alpha: bool, s
                 proc.stdin.write(memoryview(data).cast("B"))
             except (BrokenPipeError, ValueError, OSError):
                 rc = proc.wait()
-                raise MediaError(f"{where}: ffmpeg failed (exit {rc}) after {i} frames: "
-                                 f"{_ffmpeg.stderr_tail(_ffmpeg.read_spool(err))}") from None
+                raise _ffmpeg_failure(rc, err, check_cancel, where, home, i) from None
             sent += 1
             report(0.95 * sent / n, f"frame {sent}/{n}")
     finally:
