@@ -1,4 +1,12 @@
-"""Input and output nodes: LoadImage, LoadVideo, WriteVideo."""
+"""Input and output nodes: LoadImage, LoadVideo, WriteVideo.
+
+Errors name the real problem, at the node that reads the file: a path that is not a file
+says what it is ("is a folder", "is a named pipe (FIFO)", "is a device": looked at, never
+opened), a still picture given to Load Video is refused there ("is a still image (PNG), not a
+video: use Load Image"), a video given to Load Image likewise, and a picture over the pixel
+limit (``CINEGRAPH_MAX_IMAGE_PIXELS``, default 100 megapixels) is refused before it is decoded.
+:func:`studio.media.check.media_problem` finds the same problems before a render starts.
+"""
 
 from __future__ import annotations
 

@@ -19,9 +19,23 @@ Images
   * Files are read with ``np.fromfile`` + ``cv2.imdecode`` (and written with
     ``cv2.imencode`` + ``tofile``) so that non-ASCII paths work on every platform.
   * Errors are :class:`MediaError` naming the path: ``"PATH: file not found"``,
-    ``"PATH: not an image OpenCV can read (...)"``.
-  * :func:`write_image` writes through a temporary sibling and renames, so a reader never
-    sees half a file.  EXR is written by ffmpeg as half float, ZIP-compressed, linearised.
+    ``"PATH: is a folder"`` (or a named pipe, a device: see :func:`~studio.media._fs.not_a_file`;
+    such paths are never opened), ``"PATH: not an image OpenCV can read (...)"``,
+    ``"PATH: is a video (h264), not a still image: use Load Video"`` (a video is never
+    read as its first frame).
+  * Decompression bombs: before anything is decoded (or the file even read whole), the
+    picture's size is read from its header (:mod:`imagesize`; for formats it does not know,
+    from ffmpeg's report) and a picture over :func:`~studio.media.imagesize.max_image_pixels`
+    (default 100 megapixels, ``CINEGRAPH_MAX_IMAGE_PIXELS``) is refused with a message that
+    says how to raise the limit.  OpenCV's own limit (``OPENCV_IO_MAX_IMAGE_PIXELS``, read once
+    when cv2 is first imported) is set to the same value unless already set, as a second
+    guard for files whose size nothing could read; a picture OpenCV refuses on that ground
+    after the limit was raised at run time is decoded by ffmpeg instead.
+  * :func:`write_image` writes through a temporary sibling
+    (``.NAME.cinegraph-PID@HOST.XXXX.partial.SUFFIX``, see :mod:`_fs`) and renames, so a
+    reader never sees half a file; a full disk is ``"PATH: the disk is full (N MB free in
+    FOLDER)"`` and leaves no partial file.  EXR is written by ffmpeg as half float,
+    ZIP-compressed, linearised.
 
 Video
   * :func:`open_video` returns a clip whose frames stream from ffmpeg (see :mod:`video` for
@@ -34,6 +48,9 @@ Video
     when the file has no usable timestamps), so sound stays in sync with the picture.  Image sequences (printf pattern or folder) have no rate
     of their own: ``fps`` (default 24) says it, and their first frame number is the start
     frame, as :func:`export_clip` writes them.
+  * A single picture (PNG, JPEG, EXR..., see :attr:`MediaInfo.is_still`) is refused
+    (``"PATH: is a still image (PNG), not a video: use Load Image"``), as is a text file
+    (which ffmpeg would show as ANSI art), and frames over the pixel limit of pictures.
   * :func:`read_video` is :func:`open_video` with every frame decoded into memory.
 """
 
@@ -42,18 +59,27 @@ from __future__ import annotations
 import os
 
 os.environ["OPENCV_IO_ENABLE_OPENEXR"] = "1"  # must precede the first EXR decode (see above)
+from studio.errors import MediaError  # noqa: E402
+from studio.media.imagesize import max_image_pixels  # noqa: E402
 
+try:  # OpenCV's own bomb limit, read once when cv2 is imported (see above)
+    if max_image_pixels():
+        os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(max_image_pixels()))
+except MediaError:
+    pass  # a malformed CINEGRAPH_MAX_IMAGE_PIXELS is reported when a picture is read
+
+import errno  # noqa: E402
 import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 from fractions import Fraction  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from studio.errors import MediaError  # noqa: E402
 from studio.media import _ffmpeg  # noqa: E402
-from studio.media._fs import make_public, remove_quietly  # noqa: E402
+from studio.media._fs import (disk_full_reason, is_disk_full, make_partial_file, make_public,  # noqa: E402
+                              not_a_file, remove_quietly)
+from studio.media.imagesize import check_pixels, header_size  # noqa: E402
 from studio.media.clip import AudioRef, Clip  # noqa: E402
 from studio.media.colour import (SRGB8_TO_LINEAR, gbr_planes_to_rgb8, linear_to_srgb8, srgb_to_linear,  # noqa: E402
                                  to_uint8)
@@ -80,10 +106,10 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
 def read_image_alpha(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | None]:
     """The image at ``path`` as (RGB (H, W, 3) uint8, alpha (H, W) uint8 or ``None``)."""
     text = os.fspath(path)
-    if not os.path.exists(text):
-        raise MediaError(f"{text}: file not found")
-    if os.path.isdir(text):
-        raise MediaError(f"{text}: is a folder, not an image")
+    problem = not_a_file(text)
+    if problem is not None:
+        raise MediaError(f"{text}: {problem}")
+    info = check_picture(text)
     try:
         data = np.fromfile(text, dtype=np.uint8)
     except OSError as exc:
@@ -98,7 +124,7 @@ def read_image_alpha(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | 
     except cv2.error as exc:
         img, reason = None, str(exc).strip().splitlines()[-1]
     if img is None:
-        img = _decode_with_ffmpeg(text, linear)
+        img = _decode_with_ffmpeg(text, linear, info)
         if img is None:
             raise MediaError(f"{text}: not an image OpenCV can read ({reason})")
         return img
@@ -129,19 +155,48 @@ def _to_rgb8(img: np.ndarray, linear: bool, bgr: bool) -> tuple[np.ndarray, np.n
     return np.ascontiguousarray(rgb), (None if alpha is None else np.ascontiguousarray(alpha))
 
 
-def _decode_with_ffmpeg(text: str, linear: bool) -> tuple[np.ndarray, np.ndarray | None] | None:
+def check_picture(text: str) -> MediaInfo | None:
+    """Refuse a picture over the pixel limit, or a video, before decoding anything.
+
+    The size comes from the header (:func:`~studio.media.imagesize.header_size`), else from
+    ffmpeg's report, whose result is returned (``None`` when the header sufficed or ffmpeg
+    cannot read the file either).
+    """
+    size = header_size(text)
+    info = None
+    if size is None:
+        try:
+            info = probe(text, count="none")
+        except MediaError:
+            info = None
+        if info is not None and (not info.has_video or info.is_text):
+            info = None
+        if info is not None:
+            if not info.is_still:
+                raise MediaError(f"{text}: is a video ({info.picture_kind}), not a still image: use Load Video")
+            if info.width > 0 and info.height > 0:
+                size = info.display_size
+    if size is not None:
+        check_pixels(text, *size)
+    return info
+
+
+def _decode_with_ffmpeg(text: str, linear: bool, info: MediaInfo | None = None
+                        ) -> tuple[np.ndarray, np.ndarray | None] | None:
     """Decode the first picture of ``text`` with ffmpeg (EXR without OpenEXR in cv2, DPX...)."""
-    try:
-        info = probe(text, count="none")
-    except MediaError:
+    if info is None:
+        try:
+            info = probe(text, count="none")
+        except MediaError:
+            return None
+    if not info.has_video or info.is_text or info.width <= 0 or info.height <= 0:
         return None
-    if not info.has_video or info.width <= 0 or info.height <= 0:
-        return None
+    check_pixels(text, *info.display_size)
     w, h = info.display_size
     floating = linear or (info.pix_fmt or "").endswith(("f32le", "f32be", "f16le", "f16be"))
     pix_fmt = "gbrapf32le" if floating else "rgba64le"
     proc = _ffmpeg.run(["-v", "error", "-i", _ffmpeg.file_arg(text), "-map", f"0:{info.video_stream}",
-                        "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1"], timeout=120)
+                        "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", pix_fmt, "pipe:1"], timeout=120, label=text)
     if proc.returncode != 0:
         return None
     if floating:
@@ -200,7 +255,10 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | No
         if not ok:
             raise MediaError(f"{text}: OpenCV cannot encode {suffix}")
         data = buf.tobytes()
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(text)}.", suffix=".partial", dir=folder)
+    try:
+        fd, tmp = make_partial_file(folder, Path(text).stem, suffix)
+    except OSError as exc:
+        raise MediaError(f"{text}: {_write_failure(exc, folder)}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -208,8 +266,14 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | No
         os.replace(tmp, text)
     except OSError as exc:
         remove_quietly(tmp)
-        raise MediaError(f"{text}: cannot write ({exc.strerror or exc})") from None
+        raise MediaError(f"{text}: {_write_failure(exc, folder)}") from None
     return text
+
+
+def _write_failure(exc: OSError, folder: str) -> str:
+    if is_disk_full(exc):
+        return disk_full_reason(folder, quota=exc.errno != errno.ENOSPC)
+    return f"cannot write ({exc.strerror or exc})"
 
 
 def _encode_exr(text: str, rgb: np.ndarray, alpha: np.ndarray | None) -> bytes:
@@ -236,7 +300,7 @@ def _encode_exr(text: str, rgb: np.ndarray, alpha: np.ndarray | None) -> bytes:
 
 
 def _run_with_input(args: list[str], data: bytes) -> subprocess.CompletedProcess:
-    return subprocess.run(_ffmpeg.base_command() + args, input=data, capture_output=True, timeout=120)
+    return _ffmpeg.run(args, input=data, timeout=120, label="EXR encoder")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,6 +319,13 @@ def open_video(path: str | os.PathLike, first: int = 0, last: int | None = None,
     info = probe(text, count="packets")
     if not info.has_video or not info.frames:
         raise MediaError(f"{text}: no video stream")
+    if info.is_text:
+        raise MediaError(f"{text}: is a text file, not a video")
+    if info.is_still and (info.width <= 0 or info.height <= 0):
+        raise MediaError(f"{text}: not a video ffmpeg can read (it is named like a {info.picture_kind} picture, "
+                         f"but ffmpeg cannot read one from it)")
+    if info.is_still:
+        raise MediaError(f"{text}: is a still image ({info.picture_kind}), not a video: use Load Image")
     if sequence:
         rate = parse_rate(fps if fps is not None else 24)
         mapping = np.arange(info.frames, dtype=np.int64)
@@ -268,6 +339,7 @@ def open_video(path: str | os.PathLike, first: int = 0, last: int | None = None,
     last = n - 1 if last is None else last
     if not (isinstance(first, (int, np.integer)) and isinstance(last, (int, np.integer))) or not 0 <= first <= last < n:
         raise MediaError(f"{text}: frame range {first}..{last} outside the file's frames 0..{n - 1}")
+    check_pixels(text, *info.display_size)
     channels = 4 if alpha and info.has_alpha else 3
     source = VideoSource(info, mapping[first:last + 1], rate, channels=channels)
     frames, alpha_source = (source, None) if channels == 3 else (ChannelView(source, "rgb"), ChannelView(source, "alpha"))

@@ -36,7 +36,11 @@ Semantics and assumptions
 * Image sequences (a printf pattern or a folder, see :mod:`sequence`) are probed through
   ffmpeg's image2 demuxer; their frame count is the number of consecutive files, ``fps`` is
   ``None`` (files carry no rate) and ``start_number`` is the first frame number.
-* Every failure is a :class:`MediaError` that names the file.
+* Every failure is a :class:`MediaError` that names the file; a path that is not a regular
+  file says what it is ("is a folder", "is a named pipe (FIFO)", "is a device") and is never
+  opened.
+* :attr:`MediaInfo.is_still` tells a still picture (ffmpeg's image demuxers: ``png_pipe``,
+  ``jpeg_pipe``, ``image2``..., or a one-frame GIF/APNG) from a video.
 """
 
 from __future__ import annotations
@@ -48,9 +52,12 @@ from fractions import Fraction
 
 from studio.errors import MediaError
 from studio.media import _ffmpeg
+from studio.media._fs import not_a_file
 from studio.media.sequence import find_sequence, is_pattern
 from studio.timecode import NAMED_RATES
 
+_ANIMATED_PICTURES = ("gif", "apng", "webp")
+_PICTURE_NAMES = {"mjpeg": "JPEG", "jpegls": "JPEG-LS", "jpeg2000": "JPEG 2000"}
 _ALPHA_PIX_FMTS = re.compile(r"^(yuva|rgba|bgra|argb|abgr|gbrap|ya\d|rgba64|bgra64|ayuv|vuya)")
 
 
@@ -132,6 +139,28 @@ class MediaInfo:
         return bool(self.pix_fmt and _ALPHA_PIX_FMTS.match(self.pix_fmt))
 
     @property
+    def is_still(self) -> bool:
+        """A single picture (PNG, JPEG, EXR, ... or a one-frame GIF/APNG), not a video."""
+        if not self.has_video or self.is_sequence:
+            return False
+        if self.format_name.endswith("_pipe") or self.format_name == "image2":
+            return True
+        return self.format_name in _ANIMATED_PICTURES and self.frames is not None and self.frames <= 1
+
+    @property
+    def is_text(self) -> bool:
+        """A text file ffmpeg would render as ANSI art (its ``tty`` demuxer): not media."""
+        return self.format_name == "tty"
+
+    @property
+    def picture_kind(self) -> str:
+        """The codec in the words people use for pictures: ``"PNG"``, ``"JPEG"``, ``"h264"``..."""
+        codec = self.video_codec or "unknown"
+        if self.is_still or self.format_name in _ANIMATED_PICTURES:
+            return _PICTURE_NAMES.get(codec, codec.upper())
+        return codec
+
+    @property
     def video_duration(self) -> float | None:
         """frames / fps when both are known, else the container duration."""
         if self.frames is not None and self.fps:
@@ -143,23 +172,23 @@ class MediaInfo:
 # public entry point
 
 
-def probe(path: str | os.PathLike, *, count: str = "decode") -> MediaInfo:
-    """Read what ``path`` holds; ``count`` is ``"decode"``, ``"packets"`` or ``"none"``."""
+def probe(path: str | os.PathLike, *, count: str = "decode", timeout: float | None = None) -> MediaInfo:
+    """Read what ``path`` holds; ``count`` is ``"decode"``, ``"packets"`` or ``"none"``.
+
+    ``timeout`` limits each ffmpeg run (seconds; the report run is limited to 120 s anyway).
+    """
     if count not in ("decode", "packets", "none"):
         raise ValueError(f"count={count!r}: expected 'decode', 'packets' or 'none'")
     text = os.fspath(path)
     if not os.path.isfile(text) and (is_pattern(text) or os.path.isdir(text)):
         return _probe_sequence(text)
-    if not os.path.exists(text):
-        raise MediaError(f"{text}: file not found")
-    if not os.path.isfile(text):
-        raise MediaError(f"{text}: not a file")
-    if not os.access(text, os.R_OK):
-        raise MediaError(f"{text}: permission denied")
-    report = _report(text, ["-i", _ffmpeg.file_arg(text)])
+    problem = not_a_file(text)
+    if problem is not None:
+        raise MediaError(f"{text}: {problem}")
+    report = _report(text, ["-i", _ffmpeg.file_arg(text)], timeout)
     info = parse_report(report, text)
     if info.has_video and count != "none":
-        info = _count(info, count)
+        info = _count(info, count, timeout)
     elif info.has_video:
         info = _with_rate(info, None, None)
     return info
@@ -175,7 +204,7 @@ def count_video_packets(path: str | os.PathLike) -> int:
     """
     text = os.fspath(path)
     proc = _ffmpeg.run(["-nostats", "-i", _ffmpeg.file_arg(text), "-map", "0:V:0", "-c", "copy",
-                        "-f", "framecrc", "pipe:1"])
+                        "-f", "framecrc", "pipe:1"], label=text)
     if proc.returncode != 0:
         raise MediaError(f"{text}: ffmpeg could not read the video ({_ffmpeg.stderr_tail(proc.stderr, 3)})")
     out = proc.stdout.decode("utf-8", "replace")
@@ -183,12 +212,28 @@ def count_video_packets(path: str | os.PathLike) -> int:
                if m.group(1) == "0" and not (m.group(5) and int(m.group(5), 16) & _PKT_FLAG_DISCARD))
 
 
-def _report(label: str, input_args: list[str]) -> str:
-    proc = _ffmpeg.run(input_args, timeout=120)
+def _report(label: str, input_args: list[str], timeout: float | None = None) -> str:
+    proc = _ffmpeg.run(input_args, timeout=min(timeout or 120, 120), label=label)
     report = proc.stderr.decode("utf-8", "replace")
     if "Input #0" not in report:
-        raise MediaError(f"{label}: not a media file ffmpeg can read ({_ffmpeg.stderr_tail(report, 3)})")
+        raise MediaError(f"{label}: not a media file ffmpeg can read ({open_error(report)})")
     return report
+
+
+_LOG_PREFIX = re.compile(r"^\[[^\]]*@ 0x[0-9a-fA-F]+\]\s*")
+
+
+def open_error(report: str) -> str:
+    """What ffmpeg said when it could not open a file, without its generic lines and addresses.
+
+    ``"moov atom not found"`` for a movie cut short, rather than "Error opening input file".
+    """
+    lines = [_LOG_PREFIX.sub("", ln.strip()) for ln in report.splitlines() if ln.strip()]
+    specific = [ln for ln in lines if ln and not ln.startswith(("Error opening input", "Error opening output"))]
+    if specific:
+        return " | ".join(specific[-3:])
+    generic = [ln.split(": ", 1)[-1] for ln in lines if ln.startswith("Error opening input")]
+    return generic[-1] if generic else _ffmpeg.stderr_tail(report, 3)
 
 
 def _probe_sequence(text: str) -> MediaInfo:
@@ -211,13 +256,18 @@ def _replace(info: MediaInfo, **changes) -> MediaInfo:
 # counting frames and measuring timestamps
 
 _SHOWINFO_TB = re.compile(r"config in time_base:\s*(\d+)/(\d+)")
-_SHOWINFO_FRAME = re.compile(r"\bn:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:\S*\s+duration:\s*(\S+)")
+# Not anchored to a line start or a word boundary: ffmpeg logs from several threads and keeps
+# one "line started" state for all of them, so a showinfo report may run straight on from
+# another thread's unfinished line ("  Stream #1n:   2 pts:   2002 ...", when the muxer of a
+# second output prints its stream list while frames are filtered).  Each report's fields are
+# written by one atomic log call, so they are always whole.
+_SHOWINFO_FRAME = re.compile(r"n:\s*(\d+)\s+pts:\s*(\S+)\s+pts_time:\S*\s+duration:\s*(\S+)")
 _CRC_TB = re.compile(r"^#tb (\d+): (\d+)/(\d+)", re.M)
 _CRC_LINE = re.compile(r"^\s*(\d+),\s*(-?\d+),\s*(-?\d+),\s*(-?\d+),[^\n]*?(?:F=0x([0-9A-Fa-f]+))?\s*$", re.M)
 _PKT_FLAG_DISCARD = 0x4  # framecrc prints flags other than "key" as F=0x..; 4 marks edit-list pre-roll
 
 
-def _count(info: MediaInfo, mode: str) -> MediaInfo:
+def _count(info: MediaInfo, mode: str, timeout: float | None = None) -> MediaInfo:
     src = _ffmpeg.file_arg(info.path)
     vmap = ["-map", f"0:{info.video_stream}"]
     amap = ["-map", f"0:{info.audio_stream}"] if info.has_audio else []
@@ -228,7 +278,7 @@ def _count(info: MediaInfo, mode: str) -> MediaInfo:
             args += [*amap, "-c:a", "pcm_s16le", "-f", "framecrc", "pipe:1"]
     else:
         args = ["-nostats", "-copyts", "-i", src, *vmap, *amap, "-c", "copy", "-f", "framecrc", "pipe:1"]
-    proc = _ffmpeg.run(args)
+    proc = _ffmpeg.run(args, timeout=timeout, label=info.path)
     err = proc.stderr.decode("utf-8", "replace")
     out = proc.stdout.decode("utf-8", "replace")
     if proc.returncode != 0:
@@ -245,11 +295,9 @@ def _count(info: MediaInfo, mode: str) -> MediaInfo:
     if mode == "decode":
         m = _SHOWINFO_TB.search(err)
         tb = Fraction(int(m.group(1)), int(m.group(2))) if m else None
-        pts: list[int | None] = []
-        durs: list[int | None] = []
-        for fm in _SHOWINFO_FRAME.finditer(err):
-            pts.append(_int_or_none(fm.group(2)))
-            durs.append(_int_or_none(fm.group(3)))
+        frames_seen = showinfo_frames(err)
+        pts = [p for p, _ in frames_seen]
+        durs = [d for _, d in frames_seen]
         if amap and 0 in tbs:
             audio_duration = float(sum(d for _, d in crc.get(0, [])) * tbs[0])
     else:
@@ -268,6 +316,11 @@ def _count(info: MediaInfo, mode: str) -> MediaInfo:
     info = _replace(info, frames=frames, frames_exact=True, audio_duration=audio_duration,
                     time_base=tb if usable else None, frame_pts=tuple(pts) if usable else None)  # type: ignore[arg-type]
     return _with_rate(info, tb if usable else None, durs)
+
+
+def showinfo_frames(log: str) -> list[tuple[int | None, int | None]]:
+    """(pts, duration) of every frame the ``showinfo`` filter reported in ``log``, in order."""
+    return [(_int_or_none(m.group(2)), _int_or_none(m.group(3))) for m in _SHOWINFO_FRAME.finditer(log)]
 
 
 def _int_or_none(text: str) -> int | None:
@@ -511,4 +564,5 @@ def parse_report(report: str, path: str = "") -> MediaInfo:
     return MediaInfo(**info)
 
 
-__all__ = ["MediaInfo", "conform_rate", "count_video_packets", "parse_report", "probe", "split_top_level"]
+__all__ = ["MediaInfo", "conform_rate", "count_video_packets", "open_error", "parse_report", "probe", "showinfo_frames",
+           "split_top_level"]

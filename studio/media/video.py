@@ -21,6 +21,8 @@ Semantics and assumptions
   stderr); if it is not frame *j* (formats that seek imprecisely), the reader skips forward
   or, when it overshot, decodes from the start.  Without an index (no usable timestamps)
   every read decodes from the start.  Image sequences seek by file number, which is exact.
+* Decoders are started by :func:`~studio.media._ffmpeg.popen`: they die with this process
+  and sit in a process group of their own.
 * :meth:`VideoSource.iter` runs one ffmpeg process per call; closing the generator (or
   garbage-collecting it) kills and reaps the process.  :meth:`VideoSource.get` keeps one
   decoder "cursor" process positioned after the last frame it returned, so sequential
@@ -53,7 +55,8 @@ from studio.media.probe import MediaInfo
 SWS_FLAGS = "bicubic+accurate_rnd+full_chroma_int"
 #: get(i) reads forward through at most this many frames before it re-seeks instead
 SKIP_WINDOW = 48
-_FIRST_PTS = re.compile(r"\bn:\s*0\s+pts:\s*(-?\d+)")
+# no \b before "n:": another thread's unfinished log line may run straight into it (see probe)
+_FIRST_PTS = re.compile(r"n:\s*0\s+pts:\s*(-?\d+)")
 
 
 def vfr_mapping(pts: tuple[int, ...], time_base: Fraction, fps: Fraction) -> np.ndarray:
@@ -119,8 +122,8 @@ class _Reader:
         self._err.seek(0)
         self._err.truncate()
         try:
-            self._proc = subprocess.Popen(self._command(start, limit, seek), stdin=subprocess.DEVNULL,
-                                          stdout=subprocess.PIPE, stderr=self._err, bufsize=1 << 20)
+            self._proc = _ffmpeg.popen(self._command(start, limit, seek), stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.PIPE, stderr=self._err, bufsize=1 << 20)
         except OSError as exc:  # pragma: no cover - ffmpeg missing
             raise MediaError(f"{info.path}: cannot start ffmpeg ({exc})") from None
         for _ in range(skip):
@@ -176,7 +179,7 @@ class _Reader:
             rc = _ffmpeg.stop(self._proc, kill=False)
             tail = _ffmpeg.stderr_tail(_ffmpeg.read_spool(self._err), 3)
             raise MediaError(f"{info.path}: ffmpeg stopped before source frame {self.pos} "
-                             f"(exit {rc}): {tail}")
+                             f"({_ffmpeg.describe_exit(rc)}): {tail}")
         if self.linear:
             planes = np.frombuffer(buf, "<f4").reshape(self.planes, height, width)
             return gbr_planes_to_rgb8(planes, alpha=self.channels == 4)
