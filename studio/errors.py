@@ -3,11 +3,103 @@
 Every error the user can cause derives from :class:`StudioError`; its message names the
 file, node or field and the bad value.  Code never prints and returns ``None`` instead of
 raising.  This module imports only the standard library so that every layer may use it.
+
+A message that quotes a value the user gave quotes it through :func:`shown`, never with a
+bare ``{value!r}``: a workflow file may hold a 10 MB string or a list of a million items,
+and a message must stay one readable line (``got 'yyyy…' (10000000 characters)``).
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
+import reprlib
 from dataclasses import dataclass
+from typing import Any
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def json_key(key: Any) -> str:
+    """The step of a JSON path (``Problem.where``) into an object's ``key``: ``.strength``
+    for a plain name, else the key quoted and escaped, at most about 40 characters, so a
+    path stays one line: ``["x\\ny"]``, ``["kkkk…"]``."""
+    key = str(key)
+    if len(key) <= 40 and _PLAIN_KEY.fullmatch(key):
+        return "." + key
+    text = json.dumps(key[:40])          # ASCII: control characters and line breaks escaped
+    return f"[{text[:-1]}…\"]" if len(key) > 40 else f"[{text}]"
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` for a message, about ``limit`` characters at most.
+
+    A longer value is cut with ``…`` and says how big it was: ``'yyyy…' (10000000
+    characters)``, ``[1, 2, 3, …] (5000 items)``; a whole number too long to print
+    becomes ``<a whole number of about 5000 digits>``.  Only the part that is shown is
+    looked at, so a huge string or a deeply nested list costs next to nothing.
+    """
+    limit = max(int(limit), 8)
+    text, cut = _brief(value, limit, 0)
+    if len(text) > limit + 8:          # a safety net: _brief keeps close to the limit
+        text, cut = text[:limit] + "…", True
+    if not cut:
+        return text
+    if isinstance(value, str):
+        return f"{text} ({len(value)} characters)"
+    if isinstance(value, (bytes, bytearray)):
+        return f"{text} ({len(value)} bytes)"
+    if isinstance(value, (list, tuple, dict)):
+        return f"{text} ({len(value)} item{'' if len(value) == 1 else 's'})"
+    return text
+
+
+def _brief(value: Any, budget: int, depth: int) -> tuple[str, bool]:
+    """A repr of ``value`` of about ``budget`` characters, and whether part of ``value``
+    itself (characters, items; not of what it contains) was left out."""
+    if isinstance(value, (str, bytes, bytearray)):
+        n = min(len(value), max(budget, 1))
+        text = repr(value[:n])
+        while len(text) > budget + 3 and n > 1:      # escapes (\x00) make the repr longer
+            n = n * 2 // 3
+            text = repr(value[:n])
+        if n < len(value):
+            return text[:-1] + "…" + text[-1], True
+        return text, False
+    if isinstance(value, bool) or value is None:
+        return repr(value), False
+    if isinstance(value, int):
+        if value.bit_length() <= 3 * budget:
+            return repr(value), False
+        digits = int(value.bit_length() * math.log10(2)) + 1
+        return f"<a whole number of about {digits} digits>", False
+    if isinstance(value, float):
+        return repr(value), False
+    if isinstance(value, (list, tuple, dict)):
+        opener, closer = ("{", "}") if isinstance(value, dict) else ("(", ")") if isinstance(value, tuple) else ("[", "]")
+        if not value:
+            return repr(value), False
+        if depth >= 3:
+            return f"{opener}…{closer}", True
+        parts: list[str] = []
+        used, cut = 2, False
+        for item in (value.items() if isinstance(value, dict) else value):
+            if used >= budget:
+                cut = True
+                break
+            if isinstance(value, dict):
+                k = _brief(item[0], max(budget - used, 4), depth + 1)[0]
+                text = f"{k}: {_brief(item[1], max(budget - used - len(k) - 2, 4), depth + 1)[0]}"
+            else:
+                text = _brief(item, max(budget - used, 4), depth + 1)[0]
+            parts.append(text)
+            used += len(text) + 2
+        if cut:
+            parts.append("…")
+        trailer = "," if isinstance(value, tuple) and len(value) == 1 else ""
+        return opener + ", ".join(parts) + trailer + closer, cut
+    return reprlib.Repr().repr(value), False
 
 
 class StudioError(Exception):
