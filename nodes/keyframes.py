@@ -1,9 +1,15 @@
-"""Keyframes: images placed at frame positions."""
+"""Keyframes: images placed at frame positions.
+
+A key is ``{"path": str, "frame": int, "hold": int}``: ``frame`` from 0 and ``hold`` (extra
+frames the picture stays still) from 0, with ``frame + hold`` at most ``MAX_FRAME``
+(100000, the last frame any Int param reaches), so a chain is never longer than that.
+"""
 
 from __future__ import annotations
 
-from studio.errors import MediaError
+from studio.errors import MediaError, shown
 from studio.graph import Data, Input, Int, NodeType, Output
+from studio.graph.limits import MAX_FRAME, MAX_PATH_CHARS
 from studio.media.io import read_image
 from studio.motion.spec import Keyframe, KeyframeSet
 
@@ -11,25 +17,39 @@ from nodes._common import file_stamp, require_file
 
 
 def check_keys(value) -> list[tuple[str, str]]:
-    """Problems in the keys list: ``[{"path": str, "frame": int >= 0, "hold": int >= 0}, ...]``."""
+    """Problems in the keys list: ``[{"path": str, "frame": int >= 0, "hold": int >= 0}, ...]``,
+    with ``frame + hold <= MAX_FRAME``."""
     if not isinstance(value, list):
         return [("", f"expected a list of keys, got {type(value).__name__}")]
     problems = []
     frames: dict[int, int] = {}
     for i, key in enumerate(value):
         if not isinstance(key, dict):
-            problems.append((f"[{i}]", f"expected an object, got {key!r}"))
+            problems.append((f"[{i}]", f"expected an object, got {shown(key)}"))
             continue
-        if not isinstance(key.get("path"), str) or not key.get("path"):
-            problems.append((f"[{i}].path", f"expected a file path, got {key.get('path')!r}"))
+        path = key.get("path")
+        if not isinstance(path, str) or not path:
+            problems.append((f"[{i}].path", f"expected a file path, got {shown(path)}"))
+        elif len(path) > MAX_PATH_CHARS:
+            problems.append((f"[{i}].path", f"a file path is at most {MAX_PATH_CHARS} characters, got {shown(path)}"))
+        elif "\0" in path:
+            problems.append((f"[{i}].path", f"a file path cannot hold a NUL character, got {shown(path)}"))
+        ok = True
         for field, default in (("frame", None), ("hold", 0)):
             v = key.get(field, default)
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                problems.append((f"[{i}].{field}", f"expected a whole number >= 0, got {v!r}"))
-        f = key.get("frame")
+                problems.append((f"[{i}].{field}", f"expected a whole number >= 0, got {shown(v)}"))
+                ok = False
+            elif v > MAX_FRAME:
+                problems.append((f"[{i}].{field}", f"at most {MAX_FRAME}, got {shown(v)}"))
+                ok = False
+        f, hold = key.get("frame"), key.get("hold", 0)
+        if ok and f + hold > MAX_FRAME:
+            problems.append((f"[{i}].hold", f"frame {f} held {hold} frames ends past frame {MAX_FRAME}, "
+                                            f"the longest a keyframe chain may be"))
         if isinstance(f, int) and not isinstance(f, bool):
             if f in frames:
-                problems.append((f"[{i}].frame", f"frame {f} already has key [{frames[f]}]"))
+                problems.append((f"[{i}].frame", f"frame {shown(f)} already has key [{frames[f]}]"))
             frames[f] = i
     return problems
 

@@ -12,6 +12,10 @@ handles ``out`` of this key and ``in`` of the next, each ``[frames, value]`` rel
 key; missing handles are flat and a third of the segment long).  Before the first key and
 after the last the curve holds.  Frames may be fractional (sub-frame samples for motion blur).
 
+Bounds (:mod:`studio.graph.limits`): at most ``MAX_CURVE_KEYS`` keys; frames from 0 to
+``MAX_FRAME``; a handle's frames within +-``MAX_FRAME`` and its value, like a key's value
+without a declared range, within +-``MAX_MAGNITUDE``.
+
 What the value *means* per frame is the node's business (see docs/motion.md): a camera axis
 is the camera's position on that axis at that frame, a brush's horizontal value its speed.
 Standard library only, like the rest of the graph core.
@@ -23,6 +27,9 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
+
+from studio.errors import json_key, shown
+from studio.graph.limits import MAX_CURVE_KEYS, MAX_FRAME, MAX_MAGNITUDE
 
 INTERPOLATIONS = ("linear", "ease", "hold", "bezier")
 
@@ -135,41 +142,53 @@ def as_curve_or_number(value: Any) -> Curve | float:
 
 
 def _num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    return (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and math.isfinite(v))
 
 
 def check_curve(value: Any, lo: float | None = None, hi: float | None = None) -> list[tuple[str, str]]:
     """Every problem with a curve's JSON form, as ``(relative path, message)``."""
     if not isinstance(value, dict) or not isinstance(value.get("keys"), list):
-        return [("", f"expected a number or {{\"keys\": [...]}}, got {value!r}")]
+        return [("", f"expected a number or {{\"keys\": [...]}}, got {shown(value)}")]
     extra = sorted(set(value) - {"keys"})
-    problems = [(f".{k}", "unknown field") for k in extra]
+    problems = [(json_key(k), "unknown field") for k in extra]
     keys = value["keys"]
     if not keys:
         problems.append((".keys", "a curve needs at least one key"))
+    if len(keys) > MAX_CURVE_KEYS:
+        return problems + [(".keys", f"a curve has at most {MAX_CURVE_KEYS} keys, got {len(keys)}")]
+    low = -MAX_MAGNITUDE if lo is None else lo
+    high = MAX_MAGNITUDE if hi is None else hi
     seen: dict[float, int] = {}
     for i, k in enumerate(keys):
         p = f".keys[{i}]"
         if not isinstance(k, dict):
-            problems.append((p, f"expected an object, got {k!r}"))
+            problems.append((p, f"expected an object, got {shown(k)}"))
             continue
         f, v = k.get("frame"), k.get("value")
         if not _num(f) or f < 0:
-            problems.append((f"{p}.frame", f"expected a frame number >= 0, got {f!r}"))
+            problems.append((f"{p}.frame", f"expected a frame number >= 0, got {shown(f)}"))
+        elif f > MAX_FRAME:
+            problems.append((f"{p}.frame", f"{shown(f)} is past the last frame a curve may key ({MAX_FRAME})"))
         elif f in seen:
             problems.append((f"{p}.frame", f"frame {f:g} already has key [{seen[f]}]"))
         else:
             seen[f] = i
         if not _num(v):
-            problems.append((f"{p}.value", f"expected a number, got {v!r}"))
-        elif lo is not None and v < lo:
-            problems.append((f"{p}.value", f"{v!r} is below the minimum {lo:g}"))
-        elif hi is not None and v > hi:
-            problems.append((f"{p}.value", f"{v!r} is above the maximum {hi:g}"))
+            problems.append((f"{p}.value", f"expected a number, got {shown(v)}"))
+        elif v < low:
+            problems.append((f"{p}.value", f"{shown(v)} is below the minimum {low:g}"))
+        elif v > high:
+            problems.append((f"{p}.value", f"{shown(v)} is above the maximum {high:g}"))
         interp = k.get("interp", "linear")
-        if interp not in INTERPOLATIONS:
-            problems.append((f"{p}.interp", f"expected one of {', '.join(INTERPOLATIONS)}, got {interp!r}"))
+        if not isinstance(interp, str) or interp not in INTERPOLATIONS:
+            problems.append((f"{p}.interp", f"expected one of {', '.join(INTERPOLATIONS)}, got {shown(interp)}"))
         for side in ("in", "out"):
-            if side in k and not (isinstance(k[side], list) and len(k[side]) == 2 and all(_num(c) for c in k[side])):
-                problems.append((f"{p}.{side}", f"expected a [frames, value] handle, got {k[side]!r}"))
+            if side not in k:
+                continue
+            h = k[side]
+            if not (isinstance(h, list) and len(h) == 2 and all(_num(c) for c in h)):
+                problems.append((f"{p}.{side}", f"expected a [frames, value] handle, got {shown(h)}"))
+            elif abs(h[0]) > MAX_FRAME or abs(h[1]) > MAX_MAGNITUDE:
+                problems.append((f"{p}.{side}", f"a handle within +-{MAX_FRAME} frames and +-{MAX_MAGNITUDE:g} "
+                                                f"in value, got {shown(h)}"))
     return problems

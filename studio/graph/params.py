@@ -3,12 +3,19 @@
 A :class:`Param` declares one setting: its kind, default, range, step, choices, unit and
 whether it is animatable.  The schema drives the inspector, the workflow validator,
 ``cinegraph nodes --json`` and docs/nodes.md.  :meth:`Param.check` returns every problem
-with a value as ``(relative path, message)`` pairs, naming the bad value.
+with a value as ``(relative path, message)`` pairs, naming the bad value (shortened by
+:func:`studio.errors.shown`, so a 10 MB value makes a one-line message).
 
 Kinds: ``float``, ``int``, ``bool``, ``choice``, ``string`` (one line), ``text`` (multi-line,
 e.g. prompts), ``path`` (a file; ``file_filter`` says which kind, ``save`` whether it is
 written), ``color`` (``#rrggbb``) and ``data`` (structured JSON checked by ``checker``,
 e.g. motion brushes).
+
+Bounds (:mod:`studio.graph.limits`) beyond each param's own range: a number without a
+declared ``min`` or ``max`` lies within +-``MAX_MAGNITUDE`` on that side; ``string`` values
+are one line of at most ``MAX_LINE_CHARS`` printable characters (:func:`line_problem`),
+``text`` at most ``MAX_TEXT_CHARS`` characters, ``path`` ``MAX_PATH_CHARS``, and a path
+holds no NUL character.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from studio.errors import shown
+from studio.graph.limits import MAX_LINE_CHARS, MAX_MAGNITUDE, MAX_PATH_CHARS, MAX_TEXT_CHARS
+
 PARAM_KINDS = ("float", "int", "bool", "choice", "string", "text", "path", "color", "data")
 FILE_FILTERS: dict[str, tuple[str, ...]] = {
     "image": (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".webp", ".bmp"),
@@ -28,8 +38,20 @@ FILE_FILTERS: dict[str, tuple[str, ...]] = {
     "any": (),
 }
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: the longest value of each text kind, in characters
+MAX_CHARS = {"string": MAX_LINE_CHARS, "text": MAX_TEXT_CHARS, "path": MAX_PATH_CHARS}
 
 Checker = Callable[[Any], list[tuple[str, str]]]
+
+
+def line_problem(value: str, limit: int = MAX_LINE_CHARS) -> str | None:
+    """Why ``value`` is not one line of at most ``limit`` printable characters (ids, names,
+    node types, one-line params), or None.  No tab, line break or other control character."""
+    if len(value) > limit:
+        return f"at most {limit} characters, got {shown(value)}"
+    if not value.isprintable():
+        return f"expected one line without control characters, got {shown(value)}"
+    return None
 
 
 def _is_number(v: Any) -> bool:
@@ -67,25 +89,37 @@ class Param:
             return check_curve(value, self.min, self.max)
         if k in ("float", "int"):
             if not _is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
-                return [("", f"expected a number, got {value!r}")]
+                return [("", f"expected a number, got {shown(value)}")]
             if k == "int" and not (isinstance(value, int) or float(value).is_integer()):
-                return [("", f"expected a whole number, got {value!r}")]
-            if self.min is not None and value < self.min:
-                return [("", f"{value!r} is below the minimum {self.min:g}")]
-            if self.max is not None and value > self.max:
-                return [("", f"{value!r} is above the maximum {self.max:g}")]
+                return [("", f"expected a whole number, got {shown(value)}")]
+            lo = -MAX_MAGNITUDE if self.min is None else self.min
+            hi = MAX_MAGNITUDE if self.max is None else self.max
+            if value < lo:
+                return [("", f"{shown(value)} is below the minimum {lo:g}")]
+            if value > hi:
+                return [("", f"{shown(value)} is above the maximum {hi:g}")]
             return []
         if k == "bool":
-            return [] if isinstance(value, bool) else [("", f"expected true or false, got {value!r}")]
+            return [] if isinstance(value, bool) else [("", f"expected true or false, got {shown(value)}")]
         if k == "choice":
-            if value not in self.choices:
-                return [("", f"expected one of {', '.join(map(repr, self.choices))}, got {value!r}")]
+            if not isinstance(value, str) or value not in self.choices:
+                return [("", f"expected one of {', '.join(map(repr, self.choices))}, got {shown(value)}")]
             return []
         if k in ("string", "text", "path"):
-            return [] if isinstance(value, str) else [("", f"expected text, got {value!r}")]
+            if not isinstance(value, str):
+                return [("", f"expected text, got {shown(value)}")]
+            if k == "string":
+                why = line_problem(value)
+                return [("", why)] if why else []
+            if len(value) > MAX_CHARS[k]:
+                what = "a file path" if k == "path" else "this text"
+                return [("", f"{what} is at most {MAX_CHARS[k]} characters, got {shown(value)}")]
+            if k == "path" and "\0" in value:
+                return [("", f"a file path cannot hold a NUL character, got {shown(value)}")]
+            return []
         if k == "color":
             if not (isinstance(value, str) and _COLOR.match(value)):
-                return [("", f"expected a colour like '#ff8800', got {value!r}")]
+                return [("", f"expected a colour like '#ff8800', got {shown(value)}")]
             return []
         if k == "data":
             return list(self.checker(value)) if self.checker else []
@@ -140,7 +174,7 @@ class Param:
         if self.animatable and self.kind not in ("float", "int"):
             problems.append(f"param {self.name!r}: only numbers can be animatable")
         for where, msg in self.check(self.default):
-            problems.append(f"param {self.name!r}: default {self.default!r} is invalid: {msg}")
+            problems.append(f"param {self.name!r}: default {shown(self.default)} is invalid: {msg}")
         return problems
 
 

@@ -18,6 +18,11 @@ Semantics and assumptions
   carry it exactly as set, never a truncated file name.
 * ``source_node`` is the id of the graph node whose render the shot holds (``""`` when it came
   from elsewhere); deleting that node keeps the shot and its file.
+* Bounds (:mod:`studio.graph.limits`): shot ids and node ids are one line of at most
+  ``MAX_LINE_CHARS`` printable characters, shot names and the sequence name at most
+  ``MAX_NAME_CHARS`` characters (free text, like node names); media paths at most
+  ``MAX_PATH_CHARS`` (and no NUL); frame counts and sizes at most ``MAX_MAGNITUDE``; a rate
+  at most 32 characters and a timecode 16, checked before they are parsed.
 * The :class:`Sequence` has a ``name``, a record rate ``fps`` and a record start timecode
   ``start`` (``01:00:00:00`` by default); its shots play back to back from ``start``.  All
   shots must share the sequence's rate to be exported (the interchange formats hold one
@@ -43,20 +48,51 @@ from fractions import Fraction
 from typing import Any
 
 from studio.timecode import is_drop_frame_rate, parse_rate, parse_timecode, rate_text
-from studio.errors import GraphError, Problem
+from studio.errors import GraphError, Problem, shown
+from studio.graph.limits import MAX_MAGNITUDE, MAX_NAME_CHARS, MAX_PATH_CHARS
+from studio.graph.params import line_problem
 from studio.graph.commands import Command
 from studio.graph.model import Graph
 
 DEFAULT_START = "01:00:00:00"
 REEL_MAX = 8
 _REEL = re.compile(r"^[A-Za-z0-9_]{1,8}$")
+#: the longest rate and timecode texts read (``"24000/1001"``, ``"01:00:00;00"``)
+RATE_MAX_CHARS = 32
+TIMECODE_MAX_CHARS = 16
+
+
+def _name_problem(value: Any) -> str | None:
+    """Why ``value`` is not a name (free text, may be empty), or None."""
+    if not isinstance(value, str):
+        return f"expected text, got {shown(value)}"
+    if len(value) > MAX_NAME_CHARS:
+        return f"at most {MAX_NAME_CHARS} characters, got {shown(value)}"
+    return None
+
+
+def _rate_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a frame rate, checked before :func:`parse_rate` reads it."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Fraction)):
+        return f"frame rate {shown(value)}: expected a number such as 24, 23.976 or 30000/1001"
+    if isinstance(value, str) and len(value) > RATE_MAX_CHARS:
+        return f"frame rate {shown(value)}: expected a number such as 24, 23.976 or 30000/1001"
+    if isinstance(value, int) and abs(value) > 1000:
+        return f"frame rate {shown(value)}: must be between 0 and 1000"
+    return None
+
+
+def _timecode_problem(value: Any) -> str | None:
+    if not isinstance(value, str) or len(value) > TIMECODE_MAX_CHARS:
+        return f"timecode {shown(value)}: expected HH:MM:SS:FF"
+    return None
 
 
 def check_reel(reel: Any) -> str | None:
     """Why ``reel`` is not a valid EDL reel name, or None."""
     if isinstance(reel, str) and _REEL.match(reel):
         return None
-    return f"expected 1 to {REEL_MAX} letters, digits or _ (an EDL reel name, e.g. \"A001\"), got {reel!r}"
+    return f"expected 1 to {REEL_MAX} letters, digits or _ (an EDL reel name, e.g. \"A001\"), got {shown(reel)}"
 
 
 # -- the data ------------------------------------------------------------------------------------
@@ -96,18 +132,31 @@ class Shot:
         """Every ``(field, message)`` wrong with this shot (field as in the JSON)."""
         out: list[tuple[str, str]] = []
         if not isinstance(self.id, str) or not self.id.strip():
-            out.append(("id", f"expected a non-empty text id, got {self.id!r}"))
+            out.append(("id", f"expected a non-empty text id, got {shown(self.id)}"))
+        elif line_problem(self.id):
+            out.append(("id", line_problem(self.id)))
         if not isinstance(self.name, str) or not self.name.strip():
-            out.append(("name", f"expected a non-empty name, got {self.name!r}"))
+            out.append(("name", f"expected a non-empty name, got {shown(self.name)}"))
+        elif len(self.name) > MAX_NAME_CHARS:
+            out.append(("name", f"at most {MAX_NAME_CHARS} characters, got {shown(self.name)}"))
         if not isinstance(self.media, str) or not self.media.strip():
-            out.append(("media", f"expected the path of a rendered file, got {self.media!r}"))
+            out.append(("media", f"expected the path of a rendered file, got {shown(self.media)}"))
+        elif len(self.media) > MAX_PATH_CHARS:
+            out.append(("media", f"a file path is at most {MAX_PATH_CHARS} characters, got {shown(self.media)}"))
+        elif "\0" in self.media:
+            out.append(("media", f"a file path cannot hold a NUL character, got {shown(self.media)}"))
         if not isinstance(self.source_node, str):
-            out.append(("node", f"expected a node id (text), got {self.source_node!r}"))
+            out.append(("node", f"expected a node id (text), got {shown(self.source_node)}"))
+        elif self.source_node and line_problem(self.source_node):
+            out.append(("node", line_problem(self.source_node)))
         ints_ok = True
         for key, value, low in (("frames", self.media_frames, 1), ("in", self.source_in, 0),
                                 ("out", self.source_out, 1)):
             if not _is_int(value) or value < low:
-                out.append((key, f"expected a whole number >= {low}, got {value!r}"))
+                out.append((key, f"expected a whole number >= {low}, got {shown(value)}"))
+                ints_ok = False
+            elif value > MAX_MAGNITUDE:
+                out.append((key, f"at most {MAX_MAGNITUDE:.0f} frames, got {shown(value)}"))
                 ints_ok = False
         if ints_ok:
             if self.source_out <= self.source_in:
@@ -117,23 +166,32 @@ class Shot:
                 out.append(("out", f"out ({self.source_out}) is past the end of the media "
                                    f"({self.media_frames} frames)"))
         rate = None
-        try:
-            rate = parse_rate(self.fps)
-        except ValueError as exc:
-            out.append(("fps", str(exc)))
+        why = _rate_problem(self.fps)
+        if why:
+            out.append(("fps", why))
+        else:
+            try:
+                rate = parse_rate(self.fps)
+            except ValueError as exc:
+                out.append(("fps", str(exc)))
         why = check_reel(self.reel)
         if why:
             out.append(("reel", why))
-        if rate is not None:
+        why = _timecode_problem(self.timecode)
+        if why:
+            out.append(("timecode", why))
+        elif rate is not None:
             try:
                 parse_timecode(self.timecode, rate)
             except ValueError as exc:
                 out.append(("timecode", str(exc)))
         for key, value in (("width", self.width), ("height", self.height)):
             if not _is_int(value) or value < 0:
-                out.append((key, f"expected a whole number >= 0, got {value!r}"))
+                out.append((key, f"expected a whole number >= 0, got {shown(value)}"))
+            elif value > MAX_MAGNITUDE:
+                out.append((key, f"at most {MAX_MAGNITUDE:.0f}, got {shown(value)}"))
         if not isinstance(self.audio, bool):
-            out.append(("audio", f"expected true or false, got {self.audio!r}"))
+            out.append(("audio", f"expected true or false, got {shown(self.audio)}"))
         return out
 
 
@@ -167,7 +225,7 @@ class Sequence:
         for i, s in enumerate(self.shots):
             if s.id == shot_id:
                 return i
-        raise GraphError(f"no shot with id {shot_id!r} in the sequence")
+        raise GraphError(f"no shot with id {shown(shot_id)} in the sequence")
 
     def shot(self, shot_id: str) -> Shot:
         return self.shots[self.index(shot_id)]
@@ -184,12 +242,21 @@ class Sequence:
 
     def settings_problems(self) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
-        if not isinstance(self.name, str):
-            out.append(("name", f"expected text, got {self.name!r}"))
+        why = _name_problem(self.name)
+        if why:
+            out.append(("name", why))
+        why = _rate_problem(self.fps)
+        if why:
+            out.append(("fps", why))
+            return out
         try:
             rate = parse_rate(self.fps)
         except ValueError as exc:
             out.append(("fps", str(exc)))
+            return out
+        why = _timecode_problem(self.start)
+        if why:
+            out.append(("start", why))
             return out
         try:
             parse_timecode(self.start, rate)
@@ -265,7 +332,7 @@ def sequence_from_json(value: Any, map_path: Callable[[str], str] | None = None,
         path = f"{where}.shots[{i}]"
         shot, errs = _shot_from_json(item, path, map_path)
         if shot is not None and shot.id in seen:
-            errs.append(Problem(f"{path}.id", f"the id {shot.id!r} is used twice"))
+            errs.append(Problem(f"{path}.id", f"the id {shown(shot.id)} is used twice"))
         if errs or shot is None:
             problems.extend(errs)
             continue
@@ -292,14 +359,14 @@ def _shot_from_json(item: Any, path: str, map_path) -> tuple[Shot | None, list[P
 
 def _type_name(v: Any) -> str:
     return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
-        type(v), "a number" if isinstance(v, (int, float)) and math.isfinite(v) else type(v).__name__)
+        type(v), "a number" if isinstance(v, int) or (isinstance(v, float) and math.isfinite(v)) else type(v).__name__)
 
 
 def _checked(shot: Shot) -> Shot:
     errs = shot.problems()
     if errs:
         key, msg = errs[0]
-        raise GraphError(f"shot {shot.id!r}: {key}: {msg}")
+        raise GraphError(f"shot {shown(shot.id)}: {key}: {msg}")
     return replace(shot, fps=rate_text(shot.fps))
 
 
@@ -349,7 +416,7 @@ class AddShot(Command):
             shot = replace(shot, id=seq.new_id())
         shot = _checked(shot)
         if any(s.id == shot.id for s in seq.shots):
-            raise GraphError(f"a shot with id {shot.id!r} already exists")
+            raise GraphError(f"a shot with id {shown(shot.id)} already exists")
         if self.index is not None and not 0 <= self.index <= len(seq.shots):
             raise GraphError(f"shot index {self.index} outside 0..{len(seq.shots)}")
         self.shot = shot
@@ -398,7 +465,7 @@ class MoveShot(Command):
     def do(self, graph: Graph) -> None:
         n = len(graph.sequence.shots)
         if not _is_int(self.index) or not 0 <= self.index < n:
-            raise GraphError(f"shot index {self.index!r} outside 0..{n - 1}")
+            raise GraphError(f"shot index {shown(self.index)} outside 0..{n - 1}")
         self.old_index = graph.sequence.index(self.shot_id)
         graph._move_shot(self.shot_id, self.index)
 
@@ -421,7 +488,7 @@ class UpdateShot(Command):
     def __init__(self, shot_id: str, merge_key: object = None, **changes: Any):
         unknown = sorted(set(changes) - set(EDITABLE))
         if unknown:
-            raise GraphError(f"a shot has no field {unknown[0]!r}; editable: {', '.join(EDITABLE)}")
+            raise GraphError(f"a shot has no field {shown(unknown[0])}; editable: {', '.join(EDITABLE)}")
         self.shot_id, self.merge_key, self.changes = shot_id, merge_key, dict(changes)
         self.old: Shot | None = None
 
@@ -453,7 +520,7 @@ class SetSequence(Command):
     def __init__(self, **settings: Any):
         unknown = sorted(set(settings) - {"name", "fps", "start"})
         if unknown:
-            raise GraphError(f"the sequence has no setting {unknown[0]!r}; settings: name, fps, start")
+            raise GraphError(f"the sequence has no setting {shown(unknown[0])}; settings: name, fps, start")
         self.settings = settings
         self.old: dict[str, Any] = {}
 
