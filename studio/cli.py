@@ -176,23 +176,38 @@ def _problem_lines(path: str, problems: list[Problem]) -> list[str]:
 
 
 def missing_media(graph, node_ids) -> list[Problem]:
-    """Every input file named by the given nodes that does not exist."""
+    """Every input file named by the given nodes that cannot be read as the media it should be.
+
+    Each file is probed without decoding it (:func:`studio.media.check.media_problem`):
+    missing, a folder, a named pipe or a device, empty, unreadable, a picture given as video
+    (or the other way round), an image over the pixel limit, a movie whose index is gone.
+    """
+    from studio.media.check import media_problem
     problems = []
+    checked: dict[tuple[str, str], str | None] = {}
+
+    def check(path: str, kind: str) -> str | None:
+        if (path, kind) not in checked:
+            checked[(path, kind)] = media_problem(path, kind)
+        return checked[(path, kind)]
+
     for nid in node_ids:
         node = graph.nodes[nid]
         if node.node_type is None:
             continue
         for spec in node.node_type.params:
             value = node.params.get(spec.name)
-            if spec.kind == "path" and not spec.save and value and not os.path.isfile(value):
-                problems.append(Problem(f"{nid}.{spec.name}", f"file not found: {value}", nid, spec.name))
+            if spec.kind == "path" and not spec.save and isinstance(value, str) and value:
+                why = check(value, spec.file_filter)
+                if why:
+                    problems.append(Problem(f"{nid}.{spec.name}", why, nid, spec.name))
             if spec.path_keys and isinstance(value, list):
                 for i, item in enumerate(value):
                     for key in spec.path_keys:
                         p = item.get(key) if isinstance(item, dict) else None
-                        if isinstance(p, str) and p and not os.path.isfile(p):
-                            problems.append(Problem(f"{nid}.{spec.name}[{i}].{key}", f"file not found: {p}",
-                                                    nid, spec.name))
+                        why = check(p, "image") if isinstance(p, str) and p else None
+                        if why:
+                            problems.append(Problem(f"{nid}.{spec.name}[{i}].{key}", why, nid, spec.name))
     return problems
 
 

@@ -83,7 +83,7 @@ BAD_INPUTS = {
     "unknown node type": (lambda wf: _edit(wf, lambda d: d["nodes"][0].__setitem__("type", "LoadHologram")), [],
                           "unknown node type 'LoadHologram'"),
     "missing media": (lambda wf: _edit(wf, lambda d: d["nodes"][0]["params"].__setitem__("path", "gone.png")), [],
-                      "LoadImage1.path: file not found"),
+                      os.sep + "gone.png: file not found"),
     "bad frames": (None, ["--frames", "9-3"], "--frames '9-3': expected A:B"),
     "bad preset": (None, ["--preset", "betamax"], "--preset 'betamax'"),
     "unknown node": (None, ["--node", "Nope1"], "--node 'Nope1': no such node"),
@@ -113,7 +113,8 @@ def test_bad_output_suffix_exits_2(tmp_path):
 
 def test_runtime_failure_exits_1_naming_the_node(tmp_path):
     wf = _copy_example(tmp_path)
-    (tmp_path / "resources" / "samples" / "chelsea.png").write_bytes(b"not a png at all")
+    png = tmp_path / "resources" / "samples" / "chelsea.png"
+    png.write_bytes(png.read_bytes()[:64])   # the header is intact (validation passes); the pixels are gone
     out = tmp_path / "shot.mov"
     r = cinegraph("render", wf, "-o", out)
     assert r.returncode == 1, r.stderr
@@ -132,6 +133,42 @@ def test_ctrl_c_cancels_with_exit_130_and_leaves_no_file(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "cancelled" in err
+    assert [p for p in os.listdir(tmp_path) if p not in ("resources", "examples")] == []
+
+
+def test_ctrl_c_to_the_process_group_of_two_busy_renders_cancels_both_with_130_and_no_file(tmp_path):
+    """The terminal's SIGINT reaches the whole foreground group (ffmpeg included) while two renders
+    share the cores: each exits 130 and leaves nothing, never "ffmpeg failed"."""
+    wf = _copy_example(tmp_path)
+    _edit(wf, lambda d: d["nodes"][2]["params"].update(frames=2000, width=1280, height=720))
+    outs = [tmp_path / f"take{i}.mov" for i in range(2)]
+    logs = [tmp_path.parent / f"{tmp_path.name}-take{i}.log" for i in range(2)]
+    # one process group, as a terminal's foreground job has it: a launcher, both renders, their ffmpegs
+    launcher = (
+        "import signal, subprocess, sys\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "wf, *rest = sys.argv[1:]\n"
+        "procs = [subprocess.Popen([sys.executable, '-m', 'studio.cli', 'render', wf, '-o', out, '-q'],\n"
+        "                          stderr=open(log, 'w'), preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))\n"
+        "         for out, log in zip(rest[:2], rest[2:])]\n"
+        "for p, log in zip(procs, rest[2:]):\n"
+        "    open(log, 'a').write(f'{p.wait()}\\n')\n")
+    group = subprocess.Popen([sys.executable, "-c", launcher, str(wf), *map(str, outs), *map(str, logs)], cwd=ROOT,
+                             start_new_session=True)
+    try:
+        time.sleep(6)
+        os.killpg(group.pid, signal.SIGINT)
+        group.wait(timeout=60)
+    finally:
+        if group.poll() is None:
+            os.killpg(group.pid, signal.SIGKILL)
+            group.wait()
+    for log in logs:
+        *lines, code = log.read_text().splitlines()
+        err = "\n".join(lines)
+        assert code == "130", err
+        assert "ffmpeg failed" not in err and "Traceback" not in err
+        log.unlink()
     assert [p for p in os.listdir(tmp_path) if p not in ("resources", "examples")] == []
 
 
