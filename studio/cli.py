@@ -103,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             return _nodes(args)
         return _open(args)
     except BadInput as exc:
-        for line in exc.lines:
-            print(_short(line), file=sys.stderr)
+        for line in exc.lines:   # one line per problem, even when a value holds line breaks
+            print(_short(line).replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from studio.errors import GraphError
+from studio.graph.limits import MAX_NAME_CHARS
 from studio.graph.model import Graph, Link, Node
 from studio.graph.nodetype import _copy
 
@@ -264,6 +265,9 @@ class RenameNode(Command):
     def do(self, graph: Graph) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise GraphError(f"{self.node_id}: a node name cannot be empty")
+        if len(self.name.strip()) > MAX_NAME_CHARS:
+            raise GraphError(f"{self.node_id}: a node name is at most {MAX_NAME_CHARS} characters, "
+                             f"got {len(self.name.strip())}")
         self.old = graph.node(self.node_id).name
         graph._set_name(self.node_id, self.name.strip())
 

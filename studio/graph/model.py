@@ -14,6 +14,8 @@ unchanged, keep their links, and fail only if something asks to evaluate them.
 
 from __future__ import annotations
 
+from collections import deque
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -232,18 +234,20 @@ class Graph:
             if link.target in idset and link.source in idset and link.source not in deps[link.target]:
                 deps[link.target].add(link.source)
                 users[link.source].append(link.target)
-        ready = [n for n in ids if not deps[n]]
+        ready = deque(n for n in ids if not deps[n])
         order: list[str] = []
         while ready:
-            nid = ready.pop(0)
+            nid = ready.popleft()
             order.append(nid)
             for user in users[nid]:
                 deps[user].discard(nid)
                 if not deps[user]:
                     ready.append(user)
         if len(order) != len(ids):
-            stuck = sorted(n for n in ids if n not in set(order))
-            raise GraphError(f"the graph has a cycle through {', '.join(stuck)}")
+            done = set(order)
+            stuck = sorted(n for n in ids if n not in done)
+            shown = ", ".join(stuck[:6]) + (f" and {len(stuck) - 6} more" if len(stuck) > 6 else "")
+            raise GraphError(f"the graph has a cycle through {shown}")
         return order
 
     def new_id(self, type_id: str) -> str:

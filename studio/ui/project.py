@@ -23,6 +23,7 @@ from PySide6.QtCore import QLockFile, QObject, QSettings, QStandardPaths, Qt, QT
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QLabel, QMessageBox, QPlainTextEdit,
                                QVBoxLayout)
 
+from studio.errors import StudioError
 from studio.graph import workflow
 
 AUTOSAVE_MS = 30_000
@@ -136,7 +137,7 @@ class Autosave(QObject):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             workflow.save(self._graph_of(), path)
-        except OSError:
+        except (OSError, StudioError):
             return False
         self.pending = False
         self.written.emit(str(path))
