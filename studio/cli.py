@@ -7,6 +7,8 @@
   :func:`_write_sequences`).
 * ``cinegraph validate WORKFLOW``: report every problem in a workflow.
 * ``cinegraph nodes [--json | --markdown]``: the node library and its schema.
+* ``cinegraph models [--models DIR] [--json]``: every video model found on disk, usable or not
+  (see :func:`_models` and docs/models.md).
 
 Exit codes: 0 success; 2 bad input (unreadable or invalid workflow, unknown node type,
 missing media file, bad arguments), one line per problem and no traceback, and no output
@@ -79,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true", help="the full schema as JSON")
     g.add_argument("--markdown", action="store_true", help="the reference as Markdown (docs/nodes.md)")
 
+    m = sub.add_parser("models", help="list the video models found on disk, usable or not")
+    m.add_argument("--models", action="append", metavar="DIR",
+                   help="search these folders (os.pathsep-separated, repeatable) instead of $CINEGRAPH_MODELS "
+                        "or the per-user default")
+    m.add_argument("--json", action="store_true", help="every entry in full, as JSON")
+
     o = sub.add_parser("open", help="open the app (the default when a file is given)")
     o.add_argument("file", nargs="?")
     return p
@@ -88,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     as_command = argv is None
     argv = sys.argv[1:] if argv is None else argv
     # `cinegraph FILE` and `cinegraph` open the app
-    if not argv or (argv[0] not in ("render", "validate", "nodes", "open") and not argv[0].startswith("-")):
+    if not argv or (argv[0] not in ("render", "validate", "nodes", "models", "open") and not argv[0].startswith("-")):
         argv = ["open", *argv]
     if as_command and argv[0] == "render":  # as a command (not called in-process), SIGTERM cancels too
         import signal
@@ -101,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command == "nodes":
             return _nodes(args)
+        if args.command == "models":
+            return _models(args)
         return _open(args)
     except BadInput as exc:
         for line in exc.lines:   # one line per problem, even when a value holds line breaks
@@ -159,6 +169,82 @@ def _nodes(args) -> int:
             for t in types:
                 print(f"  {t.type_id:<16} {t.description}")
     return EXIT_OK
+
+
+# -- models -------------------------------------------------------------------------------
+def _models(args) -> int:
+    """Every model found in the models folders: a table, or with ``--json`` every entry in full.
+
+    The folders are ``--models`` (each may hold several, ``os.pathsep``-separated), else
+    ``$CINEGRAPH_MODELS``, else the per-user default (:mod:`studio.generators.neural.library.locations`).
+    A ``--models`` folder that does not exist is bad input (exit 2); a missing environment
+    or default folder is only noted on stderr.  Every model found is listed, usable or not,
+    and the exit status is 0: an incomplete or refused model is information, not a failure.
+    JSON: ``{"folders": [{"path", "source", "exists"}], "models": [entry, ...]}`` with the
+    fields of :class:`~studio.generators.neural.library.entry.ModelEntry`.
+    """
+    from studio.generators.neural.library import discover_models, model_folders
+    from studio.generators.neural.library.locations import split_folders
+    if args.models is not None:
+        bad = [f"--models {text!r}: names no folder" for text in args.models if not split_folders(text)]
+        bad += [f"--models {p}: {'not a folder' if os.path.exists(p) else 'no such folder'}"
+                for text in args.models for p in split_folders(text) if not os.path.isdir(p)]
+        if bad:
+            raise BadInput(bad)
+    folders = model_folders(cli=args.models)
+    entries = discover_models(folders.paths)
+    if args.json:
+        print(json.dumps({"folders": [{"path": p, "source": folders.source, "exists": os.path.isdir(p)}
+                                      for p in folders.paths],
+                          "models": [e.to_json() for e in entries]}, indent=2))
+    else:
+        missing = [p for p in folders.paths if not os.path.isdir(p)]
+        for p in missing:
+            print(f"cinegraph models: {p} ({folders.source}) does not exist; create it and put models there, or "
+                  f"set CINEGRAPH_MODELS or --models (see docs/models.md)", file=sys.stderr)
+        shown = _printable(", ".join(folders.paths))
+        print(f"models in {shown} (from {folders.source}): {len(entries)} found")
+        for line in _model_table(entries):
+            print(line)
+    return EXIT_OK
+
+
+def _model_table(entries) -> list[str]:
+    """Rows of STATUS KIND NAME MODEL PARAMS DTYPE SIZE, each followed by its message and path."""
+    one_line = _printable
+    rows = [("STATUS", "KIND", "NAME", "MODEL", "PARAMS", "DTYPE", "SIZE")]
+    for e in entries:
+        rows.append((e.status, e.kind, one_line(e.name, 48), one_line(e.label or "-", 36), _count(e.parameters),
+                     e.dtype or "-", _bytes(e.size_bytes)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(rows[0], widths)).rstrip()]
+    for e, row in zip(entries, rows[1:]):
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        lines.append(f"    {one_line(e.message)}")
+        lines.append(f"    {one_line(e.path)}")
+    return lines
+
+
+def _printable(text: str, limit: int = 0) -> str:
+    """``text`` on one line (line breaks and other control characters as ``?``), cut to ``limit``."""
+    text = "".join(c if c.isprintable() else "?" for c in str(text))
+    return text if not limit or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _count(n) -> str:
+    if n is None:
+        return "-"
+    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f}{unit}"
+    return str(n)
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
 
 
 # -- validate -----------------------------------------------------------------------------
