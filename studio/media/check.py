@@ -36,7 +36,7 @@ import stat
 from studio.errors import MediaError
 from studio.media import _ffmpeg
 from studio.media._fs import not_a_file
-from studio.media.imagesize import check_pixels, header_size
+from studio.media.imagesize import check_pixels, header_size, png_cut_short
 from studio.media.probe import MediaInfo, probe
 
 #: kinds of media :func:`media_problem` knows (a param's ``file_filter``)
@@ -126,6 +126,8 @@ def probe_quickly(text: str, count: str = "none") -> MediaInfo:
 
 
 def _check_image(text: str, info: MediaInfo | None = None) -> None:
+    if png_cut_short(text):
+        raise MediaError(f"{text}: the PNG file is cut short (its IEND end marker is missing)")
     size = header_size(text)
     if size is None:
         if info is None:

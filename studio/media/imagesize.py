@@ -200,3 +200,23 @@ def _cstring(f: BinaryIO, limit: int = 256) -> bytes:
 
 
 __all__ = ["DEFAULT_MAX_IMAGE_PIXELS", "ENV_MAX_IMAGE_PIXELS", "check_pixels", "header_size", "max_image_pixels"]
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_cut_short(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a PNG whose end (the ``IEND`` chunk) is missing: a file cut short.
+
+    Only the last 4 KiB are read.  Decoding such a file makes libpng print "PNG input buffer
+    is incomplete" on the process's stderr, past any error we raise, so readers check first.
+    """
+    try:
+        with open(path, "rb") as f:
+            if f.read(8) != _PNG_SIGNATURE:
+                return False
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(8, size - 4096))
+            return b"IEND" not in f.read()
+    except OSError:
+        return False

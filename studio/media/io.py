@@ -79,7 +79,7 @@ import numpy as np  # noqa: E402
 from studio.media import _ffmpeg  # noqa: E402
 from studio.media._fs import (disk_full_reason, is_disk_full, make_partial_file, make_public,  # noqa: E402
                               not_a_file, remove_quietly)
-from studio.media.imagesize import check_pixels, header_size  # noqa: E402
+from studio.media.imagesize import check_pixels, header_size, png_cut_short  # noqa: E402
 from studio.media.clip import AudioRef, Clip  # noqa: E402
 from studio.media.colour import (SRGB8_TO_LINEAR, gbr_planes_to_rgb8, linear_to_srgb8, srgb_to_linear,  # noqa: E402
                                  to_uint8)
@@ -110,6 +110,8 @@ def read_image_alpha(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray | 
     if problem is not None:
         raise MediaError(f"{text}: {problem}")
     info = check_picture(text)
+    if png_cut_short(text):
+        raise MediaError(f"{text}: the PNG file is cut short (its IEND end marker is missing)")
     try:
         data = np.fromfile(text, dtype=np.uint8)
     except OSError as exc:

@@ -287,3 +287,14 @@ def test_showinfo_reports_that_run_into_another_threads_line_are_counted():
         "[Parsed_showinfo_0 @ 0x7f4060001900] n:   3 pts:   3003 pts_time:0.125125 duration:   1001 fmt:yuv420p",
     ])
     assert showinfo_frames(log) == [(0, 1001), (1001, 1001), (2002, 1001), (3003, 1001)]
+
+
+def test_a_png_cut_short_is_named_so_by_validate_and_by_the_reader_without_libpng_noise(tmp_path, capfd):
+    whole = ( SAMPLES / "chelsea.png").read_bytes()
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(whole[: len(whole) // 2])
+    assert media_problem(str(cut), "image") == f"{cut}: the PNG file is cut short (its IEND end marker is missing)"
+    with pytest.raises(MediaError, match="cut short"):
+        read_image(cut)
+    assert "libpng" not in capfd.readouterr().err
+    assert media_problem(str( SAMPLES / "chelsea.png"), "image") is None
