@@ -9,6 +9,11 @@
 * ``cinegraph nodes [--json | --markdown]``: the node library and its schema.
 * ``cinegraph models [--models DIR] [--json]``: every video model found on disk, usable or not
   (see :func:`_models` and docs/models.md).
+* ``cinegraph generate --model PATH [--prompt TEXT] [--negative TEXT] [--image IMG] [--frames N]
+  [--width W] [--height H] [--steps N] [--guidance G] [--shift S] [--seed N] [--fps R] -o OUT``:
+  one generation without a workflow (see :func:`_generate`): the same engine and the same
+  outputs as ``render``; a model that is missing, refused, unreadable or cannot honour the
+  request exits 2 before anything runs.
 
 Exit codes: 0 success; 2 bad input (unreadable or invalid workflow, unknown node type,
 missing media file, bad arguments), one line per problem and no traceback, and no output
@@ -87,6 +92,25 @@ def build_parser() -> argparse.ArgumentParser:
                         "or the per-user default")
     m.add_argument("--json", action="store_true", help="every entry in full, as JSON")
 
+    gen = sub.add_parser("generate", help="generate one clip with a video model, without a workflow")
+    gen.add_argument("--model", required=True, help="the model folder (a Wan diffusers folder)")
+    gen.add_argument("--prompt", default="", help="what the shot shows")
+    gen.add_argument("--negative", default="", help="what to avoid")
+    gen.add_argument("--image", help="the still to start from (image-to-video models)")
+    gen.add_argument("--frames", type=int, default=0, help="frame count (snapped to the model's, e.g. 4k+1); "
+                                                           "0: the model's default")
+    gen.add_argument("--width", type=int, default=0, help="0: the model's default (or the image's aspect)")
+    gen.add_argument("--height", type=int, default=0, help="0: the model's default (or the image's aspect)")
+    gen.add_argument("--steps", type=int, default=0, help="denoising steps; 0: the model's default")
+    gen.add_argument("--guidance", type=float, default=0.0, help="prompt guidance; 0: the model's default")
+    gen.add_argument("--shift", type=float, default=0.0, help="scheduler shift; 0: the model's default")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--fps", default="24", help="frame rate of the output (24, 25, 23.976, ...)")
+    gen.add_argument("-o", "--output", required=True,
+                     help=".mov (ProRes 422 HQ), .mp4 (H.264), a folder or a %%04d pattern (PNG sequence)")
+    gen.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    gen.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
     o = sub.add_parser("open", help="open the app (the default when a file is given)")
     o.add_argument("file", nargs="?")
     return p
@@ -96,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     as_command = argv is None
     argv = sys.argv[1:] if argv is None else argv
     # `cinegraph FILE` and `cinegraph` open the app
-    if not argv or (argv[0] not in ("render", "validate", "nodes", "models", "open") and not argv[0].startswith("-")):
+    if not argv or (argv[0] not in ("render", "validate", "nodes", "models", "generate", "open") and not argv[0].startswith("-")):
         argv = ["open", *argv]
-    if as_command and argv[0] == "render":  # as a command (not called in-process), SIGTERM cancels too
+    if as_command and argv[0] in ("render", "generate"):  # as a command (not called in-process), SIGTERM cancels too
         import signal
         signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -111,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             return _nodes(args)
         if args.command == "models":
             return _models(args)
+        if args.command == "generate":
+            return _generate(args)
         return _open(args)
     except BadInput as exc:
         for line in exc.lines:   # one line per problem, even when a value holds line breaks
@@ -397,6 +423,13 @@ def _output_checks(graph, target: str, args) -> None:
         problems += [f"--sequence {path}: {p}" for p in
                      output_problems(path, graph, args.workflow, sequence=False, extra_inputs=written)]
         written.append(("another --sequence file", os.path.abspath(path)))
+    for what, path in written:
+        folder = os.path.abspath(path if (what == "the rendered movie" and preset and preset.is_sequence
+                                          and "%" not in os.path.basename(path)) else os.path.dirname(path))
+        while folder and not os.path.exists(folder) and os.path.dirname(folder) != folder:
+            folder = os.path.dirname(folder)   # the nearest folder that exists is where writing starts
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):
+            problems.append(f"{path}: cannot write in the folder {folder} (permission denied)")
     if problems:
         raise BadInput(problems)
 
@@ -560,6 +593,73 @@ def _wait_cancellable(executor, graph, target: str):
         finally:
             signal.signal(signal.SIGINT, previous)
     return handle.result, interrupted
+
+
+# -- generate -----------------------------------------------------------------------------
+def _generate(args) -> int:
+    """One generation without a workflow: a graph of [Load Image] -> Flow Generator (neural) -> Write Video.
+
+    The model is checked before anything runs: missing, refused (pickle), unreadable or
+    incomplete models, and requests it cannot honour (an image for a text-to-video model, none
+    for an image-to-video one), exit 2 with one line each.  Then it renders like ``render``.
+    """
+    import argparse as _argparse
+    from studio.graph import Graph
+    from studio.graph.commands import AddNode, Connect, SetParam
+    from studio.generators.neural.wan_model import read_wan_model
+    from studio.media.check import media_problem
+    try:
+        model = read_wan_model(args.model)
+    except StudioError as exc:
+        raise BadInput([f"--model: {exc}"]) from None
+    problems = []
+    if args.image and not model.takes_image:
+        problems.append(f"--image: {model.label} is text-to-video and takes no image")
+    if not args.image and model.needs_image:
+        problems.append(f"--image: {model.label} is image-to-video: give a still with --image")
+    if args.image and media_problem(args.image, "image"):
+        problems.append(f"--image: {media_problem(args.image, 'image')}")
+    if problems:
+        raise BadInput(problems)
+    graph = Graph()
+    gen = graph.apply(AddNode("FlowGenerator", node_id="generator")).node_id
+    prompt = graph.apply(AddNode("Prompt", node_id="prompt")).node_id
+    settings = [(prompt, "text", args.prompt), (prompt, "negative", args.negative), (gen, "engine", "neural"),
+                (gen, "model", model.path), (gen, "frames", args.frames), (gen, "width", args.width),
+                (gen, "height", args.height), (gen, "steps", args.steps), (gen, "guidance", args.guidance),
+                (gen, "shift", args.shift), (gen, "seed", args.seed), (gen, "fps", args.fps)]
+    if args.image:
+        image = graph.apply(AddNode("LoadImage", node_id="image")).node_id
+        settings.append((image, "path", os.path.abspath(args.image)))
+        graph.apply(Connect(image, "image", gen, "image"))
+    graph.apply(Connect(prompt, "prompt", gen, "prompt"))
+    bad = []
+    for node_id, name, value in settings:
+        try:
+            graph.apply(SetParam(node_id, name, value))
+        except StudioError as exc:
+            flag = {"text": "prompt", "path": "image"}.get(name, name)
+            bad.append(f"--{flag}: {exc}")
+    if bad:
+        raise BadInput(bad)
+    wargs = _argparse.Namespace(output=args.output, preset=None, frames=None, timecode=None, reel=None,
+                                sequence=None, workflow=None, node=None, device=args.device, quiet=args.quiet)
+    target = _setup_writer(graph, gen, wargs)
+    _output_checks(graph, target, wargs)
+    from studio.graph.outputs import is_sequence_path
+    from studio.media.presets import PRESETS
+    out = graph.nodes[target].params["path"]
+    preset = PRESETS.get(graph.nodes[target].params.get("preset"))
+    is_seq = preset.is_sequence if preset else is_sequence_path(out)
+    created = _make_folders(out if is_seq and "%" not in os.path.basename(out) else os.path.dirname(out),
+                            f"-o {args.output}")
+    status = EXIT_FAILED
+    try:
+        status = _run_render(graph, target, wargs)
+        return status
+    finally:
+        if status != EXIT_OK:
+            _remove_folders(created)
 
 
 # -- editorial timelines (--sequence) --------------------------------------------------------

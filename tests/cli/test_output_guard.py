@@ -117,3 +117,24 @@ def test_a_failed_render_removes_the_folders_it_made(shot, capsys):
 def test_a_render_beside_its_inputs_still_works(shot, capsys):
     assert _render(shot, shot / "renders" / "take1.mov") == 0
     assert (shot / "renders" / "take1.mov").stat().st_size > 0
+
+
+def test_a_read_only_output_folder_is_refused_before_rendering(shot, capsys):
+    import subprocess
+    import sys
+    ro = shot / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        # as root the folder would be writable all the same: drop the capability that overrides it
+        code = "import sys; from studio.cli import main; sys.exit(main(sys.argv[1:]))"
+        r = subprocess.run(["setpriv", "--inh-caps=-dac_override", "--bounding-set=-dac_override",
+                            sys.executable, "-c", code, "render", str(shot / "shot.cgraph"), "-o",
+                            str(ro / "sub" / "a.mov"), "-q"] if os.geteuid() == 0 else
+                           [sys.executable, "-c", code, "render", str(shot / "shot.cgraph"), "-o",
+                            str(ro / "sub" / "a.mov"), "-q"], capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2, r.stderr
+        assert f"cannot write in the folder {ro} (permission denied)" in r.stderr
+        assert os.listdir(ro) == []
+    finally:
+        ro.chmod(0o755)
