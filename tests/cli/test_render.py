@@ -114,7 +114,9 @@ def test_bad_output_suffix_exits_2(tmp_path):
 def test_runtime_failure_exits_1_naming_the_node(tmp_path):
     wf = _copy_example(tmp_path)
     png = tmp_path / "resources" / "samples" / "chelsea.png"
-    png.write_bytes(png.read_bytes()[:64])   # the header is intact (validation passes); the pixels are gone
+    data = bytearray(png.read_bytes())     # header and end marker intact (validation passes), pixels damaged
+    data[200:4000] = bytes(3800)
+    png.write_bytes(bytes(data))
     out = tmp_path / "shot.mov"
     r = cinegraph("render", wf, "-o", out)
     assert r.returncode == 1, r.stderr
