@@ -1,7 +1,9 @@
 """Generator engines behind one request type (:class:`~studio.generators.request.GenerationRequest`).
 
 ``ENGINES`` maps engine names to factories; :func:`get_engine` returns a ready engine.  The
-flow engine is embedded; neural engines register here when they land.
+flow engine is embedded (no weights); the neural engine runs the model the request names
+(:mod:`studio.generators.neural.engine`, Wan 2.x in this version) in a worker process.
+Both are imported on first use, so listing engines imports neither torch nor diffusers.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ def _flow():
     return FlowEngine()
 
 
-ENGINES: dict[str, Callable[[], object]] = {"flow": _flow}
+def _neural():
+    from studio.generators.neural.engine import NeuralEngine
+    return NeuralEngine()
+
+
+ENGINES: dict[str, Callable[[], object]] = {"flow": _flow, "neural": _neural}
 _instances: dict[str, object] = {}
 
 
