@@ -1,7 +1,9 @@
-"""Neural video engines (Wan 2.x, LTX-Video) and what they stand on.
+"""Neural video engines (Wan 2.x now, LTX-Video later) and what they stand on.
 
-This package's ``__init__`` imports nothing: :mod:`studio.generators.neural.library` (finding
-and identifying model files on disk) reads only file headers and JSON configs, so the CLI's
-``cinegraph models`` and the app's model list never import torch.  The engines themselves,
-when they land, import torch in their own modules, never here.
+This package's ``__init__`` imports nothing, and no module here imports torch at module
+level: :mod:`.library` finds and identifies model files from headers and configs;
+:mod:`.wan_model` reads what a Wan folder can do; :mod:`.engine` checks a request and plans
+it; :mod:`.client` talks to the generation worker.  Only :mod:`.worker`, which runs in its own
+process, imports torch, diffusers and transformers (inside its functions), so the CLI, the
+app and ``cinegraph models`` never do.  docs/models.md is the user's guide.
 """
