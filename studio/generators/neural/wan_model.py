@@ -10,8 +10,10 @@ Semantics and assumptions
 * The task comes from the transformer's ``in_channels``: 16 is text-to-video (Wan 2.1 T2V,
   Wan 2.2 T2V-A14B), 36 image-to-video (Wan 2.1 I2V, Wan 2.2 I2V-A14B; an image is
   required), 48 with ``expand_timesteps`` Wan 2.2 TI2V-5B (text-to-video, or image-to-video
-  when an image is given).  VACE, FLF2V and video-to-video folders are identified but not run
-  by this version: refused with a message that says so.
+  when an image is given).  The 36-channel models (Wan 2.1 I2V and FLF2V, Wan 2.2 I2V-A14B)
+  also take a last frame (``first_last``: diffusers' ``last_image``); FLF2V (a CLIP branch
+  with ``pos_embed_seq_len``) is the one trained for it.  VACE and video-to-video folders are
+  identified but not run by this version: refused with a message that says so.
 * A Wan-architecture model of a width the publishers did not release (the library lists it
   as ``unsupported``) is run all the same: its configs say everything the pipeline needs.
   That is how the tests' tiny random-weight models run.
@@ -62,6 +64,9 @@ class WanModel:
     default_guidance: float = 5.0
     default_shift: float = 5.0
     two_experts: bool = False
+    first_last: bool = False     #: takes a last frame beside the first (Wan: ``last_image``)
+    keyframe_positions: bool = False   #: takes images at any frame positions (LTX conditions)
+    runtime: str = "wan"         #: which loader and pipelines the worker uses ("wan", "ltx")
 
     @property
     def takes_image(self) -> bool:
@@ -113,8 +118,8 @@ def _json(path: str) -> dict:
     return data
 
 
-def read_wan_model(path: str) -> WanModel:
-    """What the Wan diffusers folder at ``path`` is and can do; :class:`ModelFileError` if it cannot run."""
+def open_model_folder(path: str):
+    """The library's entry for the diffusers folder at ``path`` (absolute); ModelFileError if it is not one."""
     path = os.path.abspath(path)
     if not os.path.isdir(path):
         if os.path.isfile(path):
@@ -123,7 +128,14 @@ def read_wan_model(path: str) -> WanModel:
         raise ModelFileError(f"{path}: no such model folder")
     if not os.path.isfile(os.path.join(path, "model_index.json")):
         raise ModelFileError(f"{path}: not a diffusers model folder (no model_index.json)")
-    entry = scan_diffusers_folder(path, os.path.basename(path))
+    return scan_diffusers_folder(path, os.path.basename(path))
+
+
+def read_wan_model(path: str, entry=None) -> WanModel:
+    """What the Wan diffusers folder at ``path`` is and can do; :class:`ModelFileError` if it cannot run."""
+    path = os.path.abspath(path)
+    if entry is None:
+        entry = open_model_folder(path)
     custom_width = (entry.status == "unsupported" and entry.family == "wan" and entry.variant is None
                     and isinstance(entry.details.get("dim"), int) and entry.details["dim"] not in SIZES)
     if entry.status != "usable" and not custom_width:
@@ -140,9 +152,6 @@ def read_wan_model(path: str) -> WanModel:
     vae = _json(os.path.join(path, "vae", "config.json"))
     ch = config.get("in_channels")
     expand = bool(index.get("expand_timesteps"))
-    if config.get("image_dim") and config.get("pos_embed_seq_len"):
-        raise ModelFileError(f"{path}: Wan FLF2V (first and last frame) models are recognised but not run by "
-                             f"this version")
     if ch == 16:
         task = "t2v"
     elif ch == 36:
@@ -162,7 +171,7 @@ def read_wan_model(path: str) -> WanModel:
         spatial=spatial, temporal=temporal,
         default_width=1280 if big else 832, default_height=704 if task == "ti2v" else 720 if big else 480,
         default_frames=121 if task == "ti2v" else 81, default_shift=5.0 if big else 3.0,
-        two_experts=bool(index.get("boundary_ratio")))
+        two_experts=bool(index.get("boundary_ratio")), first_last=task == "i2v")
 
 
 def _check_parts(path: str, index: dict) -> None:
@@ -197,6 +206,7 @@ def model_stamp(path: str) -> str:
 
 
 def model_ref(path: str) -> ModelRef:
-    """The reference a node or the CLI hands to the engine (checks the model now)."""
-    model = read_wan_model(path)
+    """The reference a node or the CLI hands to the engine (checks the model now, of any family)."""
+    from studio.generators.neural.models import read_model
+    model = read_model(path)
     return ModelRef(path=model.path, family=model.family, variant=model.variant, stamp=model_stamp(model.path))

@@ -22,17 +22,30 @@ Semantics and assumptions
   ``use_safetensors=True``, never passes ``trust_remote_code``, and replaces socket
   connections and name lookups with an error (:func:`install_network_guard`); attempts are
   counted and reported by ``stats``.
-* Pipelines are loaded component by component from the folder's local configs (transformer
-  and, for Wan 2.2 A14B, ``transformer_2``; VAE in float32; UMT5 text encoder; tokenizer;
-  scheduler), in float32 on the CPU, bfloat16 (or float16 where bfloat16 is not supported)
-  on a GPU, and kept, keyed by path and file stamp, until another model is asked for
+* Pipelines are loaded component by component from the folder's local configs, by the
+  request's ``runtime``: ``wan`` (:func:`load_wan`: transformer and, for Wan 2.2 A14B,
+  ``transformer_2``; VAE in float32; UMT5 text encoder; tokenizer; scheduler; CLIP image
+  encoder for Wan 2.1 I2V/FLF2V) or ``ltx`` (:func:`load_ltx`: transformer; VAE in the
+  model's dtype, because LTX's image-to-video pipeline hands the VAE images in that dtype; T5
+  text encoder; tokenizer; scheduler; shared by ``LTXPipeline``, ``LTXImageToVideoPipeline``
+  and ``LTXConditionPipeline``), in float32 on the CPU, bfloat16 (or float16 where bfloat16
+  is not supported) on a GPU, and kept, keyed by path and file stamp, until another model is asked for
   (one model is kept at a time) or ``unload``.  The scheduler is made fresh for every run
-  from the folder's scheduler config, with the run's shift.
+  from the folder's scheduler config, with the run's shift (Wan); LTX's condition pipeline
+  brings its own sigma schedule, so its scheduler is made without dynamic shifting.
+* Conditioning: ``image`` (the first frame), ``last_image`` (Wan first-last: diffusers'
+  ``last_image``, 36-channel models only), ``keys`` (LTX: ``[(frame, image), ...]`` as
+  ``LTXVideoCondition`` items of strength 1; a list of conditions, because diffusers' list
+  form of ``image``/``frame_index`` keeps only the first one).  LTX runs also get the frame
+  rate (its position encoding) and the decode timestep and noise scale; a ``timesteps`` list
+  (distilled LTX models) runs through the condition pipeline, the image as a key at frame 0.
 * Previews: the latents of each step are turned into an estimate of the clean latents
   (flow matching: ``x0 = x - sigma * v``, with ``v`` from two consecutive steps) and mapped
   to RGB by a linear map fitted, once per loaded model, by least squares on latents the
   model's own VAE encodes from random smooth colour fields (:func:`fit_latent_rgb`).  The
-  preview is the middle latent frame, at latent resolution.
+  preview is the middle latent frame, at latent resolution.  LTX's step latents are packed
+  (``[B, tokens, C]``, conditioning tokens first): they are unpacked to ``[B, C, F, h, w]``
+  first, and its map is fitted on latents normalised as LTX does (mean, std, scaling factor).
 * After a CUDA out-of-memory error the loaded pipelines are dropped before the error is
   reported, so the next run starts from an empty GPU.
 """
@@ -115,13 +128,15 @@ class Worker:
         return "cpu", torch.float32
 
     def load(self, req: dict) -> dict:
-        key = (req["model"], req["stamp"], req.get("device", "auto"))
+        runtime = req.get("runtime", "wan")
+        key = (req["model"], req["stamp"], req.get("device", "auto"), runtime)
         if key in self.pipes:
             return self.pipes[key]
         self.pipes.clear()   # one model at a time: free the last before loading the next
         _free_memory()
         self.send("status", req["id"], stage="loading", text="loading the model")
-        loaded = load_wan(req["model"], *self.device_and_dtype(req.get("device", "auto")))
+        loader = load_ltx if runtime == "ltx" else load_wan
+        loaded = loader(req["model"], *self.device_and_dtype(req.get("device", "auto")))
         self.pipes[key] = loaded
         return loaded
 
@@ -154,13 +169,27 @@ class Worker:
     def run(self, loaded: dict, req: dict):
         import numpy as np
         import torch
+        from PIL import Image
         rid = req["id"]
-        image = req.get("image")
-        pipe = loaded["i2v"] if image is not None else loaded["t2v"]
-        if pipe is None:
-            raise RuntimeError("this model cannot take an image" if image is not None else
+        image, last_image, keys = req.get("image"), req.get("last_image"), req.get("keys") or []
+        ltx = loaded.get("runtime") == "ltx"
+        timesteps = req.get("timesteps") if ltx else None
+        if timesteps and not keys and image is not None:     # only the condition pipeline takes timesteps
+            keys, image = [(0, image)], None
+        if (keys or timesteps) and ltx:
+            pipe = loaded["cond"]
+        elif image is not None:
+            pipe = loaded["i2v"]
+        else:
+            pipe = loaded["t2v"]
+        if pipe is None or (keys and not ltx):
+            raise RuntimeError("this model cannot take an image" if image is not None or keys else
                                "this model needs an image")
-        pipe.scheduler = make_scheduler(loaded["scheduler_cls"], loaded["scheduler_config"], req.get("shift"))
+        if last_image is not None and (ltx or not loaded.get("first_last")):
+            raise RuntimeError("this model cannot take a last frame")
+        extra = {"use_dynamic_shifting": False} if pipe is loaded.get("cond") else {}
+        pipe.scheduler = make_scheduler(loaded["scheduler_cls"], {**loaded["scheduler_config"], **extra},
+                                        req.get("shift"))
         steps = int(req["steps"])
         state = {"t0": time.perf_counter(), "last": None, "prev": None, "prev_sigma": None}
 
@@ -173,6 +202,8 @@ class Worker:
             if req.get("previews", True):
                 latents = kwargs["latents"]
                 try:
+                    if ltx:
+                        latents = unpack_ltx_latents(p, latents, req)
                     rgb = self.preview(loaded, p, i, latents, state)
                 except Exception:  # noqa: BLE001 - a preview must never fail the run
                     rgb = None
@@ -188,9 +219,21 @@ class Worker:
                       callback_on_step_end_tensor_inputs=["latents"])
         if req.get("max_sequence_length"):
             kwargs["max_sequence_length"] = int(req["max_sequence_length"])
-        if image is not None:
-            from PIL import Image
+        if ltx:
+            kwargs.update(frame_rate=float(req.get("frame_rate") or 25.0),
+                          decode_timestep=float(req.get("decode_timestep") or 0.0),
+                          decode_noise_scale=float(req.get("decode_noise_scale") or 0.0) or None)
+        if timesteps:
+            kwargs.pop("num_inference_steps")
+            kwargs.update(timesteps=[float(t) for t in timesteps], image_cond_noise_scale=0.0)
+        if keys and ltx:
+            from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
+            kwargs["conditions"] = [LTXVideoCondition(image=Image.fromarray(np.ascontiguousarray(img)),
+                                                      frame_index=int(f), strength=1.0) for f, img in keys]
+        elif image is not None:
             kwargs["image"] = Image.fromarray(np.ascontiguousarray(image))
+        if last_image is not None:
+            kwargs["last_image"] = Image.fromarray(np.ascontiguousarray(last_image))
         pipe.set_progress_bar_config(disable=True)
         t0 = time.perf_counter()
         try:
@@ -216,7 +259,7 @@ class Worker:
                 x0 = lat - s_now * v
         state["prev"] = lat
         if "rgb_map" not in loaded:
-            loaded["rgb_map"] = fit_latent_rgb(loaded["vae"], loaded["device"])
+            loaded["rgb_map"] = fit_latent_rgb(loaded["vae"], loaded["device"], ltx=loaded.get("runtime") == "ltx")
         weight, bias = loaded["rgb_map"]
         mid = x0[:, x0.shape[1] // 2].cpu().numpy()                # (C, h, w)
         rgb = np.tensordot(weight, mid, axes=(0, 0)) + bias[:, None, None]   # (3, h, w)
@@ -231,7 +274,17 @@ def make_scheduler(cls, config: dict, shift):
     return cls.from_config(config, **{key: float(shift)})
 
 
-def fit_latent_rgb(vae, device: str, samples: int = 6, size: int = 64):
+def unpack_ltx_latents(pipe, latents, req: dict):
+    """LTX's packed step latents ``[B, S, D]`` as ``[B, C, F, h, w]`` (conditioning tokens dropped)."""
+    temporal, spatial = pipe.vae_temporal_compression_ratio, pipe.vae_spatial_compression_ratio
+    frames = (int(req["frames"]) - 1) // temporal + 1
+    h, w = int(req["height"]) // spatial, int(req["width"]) // spatial
+    p, pt = pipe.transformer_spatial_patch_size, pipe.transformer_temporal_patch_size
+    tokens = (frames // pt) * (h // p) * (w // p)
+    return pipe._unpack_latents(latents[:, -tokens:], frames, h, w, p, pt)
+
+
+def fit_latent_rgb(vae, device: str, samples: int = 6, size: int = 64, ltx: bool = False):
     """A linear map latents -> RGB (0..1), fitted by least squares on what this VAE encodes.
 
     Random smooth colour fields (a few colours blended over ``size`` px) are encoded; each
@@ -242,7 +295,7 @@ def fit_latent_rgb(vae, device: str, samples: int = 6, size: int = 64):
     import torch
     rng = np.random.default_rng(0)
     cfg = vae.config
-    factor = int(getattr(cfg, "scale_factor_spatial", 8) or 8)
+    factor = int(getattr(vae, "spatial_compression_ratio", 0) or getattr(cfg, "scale_factor_spatial", 8) or 8)
     size = max(size, factor * 4)
     zs, cs = [], []
     for _ in range(samples):
@@ -253,9 +306,14 @@ def fit_latent_rgb(vae, device: str, samples: int = 6, size: int = 64):
         x = torch.from_numpy(img.astype(np.float32)).permute(2, 0, 1)[None, :, None] * 2 - 1   # (1, 3, 1, H, W)
         with torch.inference_mode():
             z = vae.encode(x.to(device=device, dtype=vae.dtype)).latent_dist.mean.float().cpu()[0, :, 0]
-        mean = torch.tensor(cfg.latents_mean).view(-1, 1, 1)
-        std = torch.tensor(cfg.latents_std).view(-1, 1, 1)
-        z = ((z - mean) / std).numpy()                                # (C, h, w) as the pipeline holds them
+        if ltx:    # LTX: (z - mean) * scaling_factor / std, from the VAE's buffers
+            mean = vae.latents_mean.float().cpu().view(-1, 1, 1)
+            std = vae.latents_std.float().cpu().view(-1, 1, 1)
+            z = ((z - mean) * float(cfg.scaling_factor) / std).numpy()
+        else:
+            mean = torch.tensor(cfg.latents_mean).view(-1, 1, 1)
+            std = torch.tensor(cfg.latents_std).view(-1, 1, 1)
+            z = ((z - mean) / std).numpy()                            # (C, h, w) as the pipeline holds them
         h, w = z.shape[1:]
         col = img[: h * (size // h), : w * (size // w)].reshape(h, size // h, w, size // w, 3).mean(axis=(1, 3))
         zs.append(z.reshape(z.shape[0], -1).T)
@@ -312,8 +370,46 @@ def load_wan(path: str, device: str, dtype) -> dict:
     for pipe in (t2v, i2v):
         if pipe is not None:
             pipe.to(device)
-    return {"t2v": t2v, "i2v": i2v, "vae": vae, "device": device, "scheduler_cls": scheduler_cls,
-            "scheduler_config": dict(scheduler_config)}
+    return {"runtime": "wan", "t2v": t2v, "i2v": i2v, "vae": vae, "device": device, "scheduler_cls": scheduler_cls,
+            "scheduler_config": dict(scheduler_config), "first_last": in_channels == 36}
+
+
+def _scheduler(folder: str):
+    import json
+
+    import diffusers
+    with open(os.path.join(folder, "scheduler_config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    name = config.get("_class_name")
+    if name not in SCHEDULERS:
+        raise RuntimeError(f"{folder}: scheduler {str(name)[:60]} is not one this runtime uses "
+                           f"({', '.join(SCHEDULERS)})")
+    return getattr(diffusers, name), config
+
+
+def load_ltx(path: str, device: str, dtype) -> dict:
+    """Every component of the LTX-Video diffusers folder at ``path``, and the three pipelines made of them."""
+    from diffusers import (AutoencoderKLLTXVideo, LTXConditionPipeline, LTXImageToVideoPipeline, LTXPipeline,
+                           LTXVideoTransformer3DModel)
+    from transformers import AutoTokenizer, T5EncoderModel
+
+    def sub(name):
+        return os.path.join(path, name)
+
+    safe = {"local_files_only": True, "use_safetensors": True}
+    transformer = LTXVideoTransformer3DModel.from_pretrained(sub("transformer"), torch_dtype=dtype, **safe)
+    # in the model's dtype: LTX's image-to-video pipeline feeds the VAE images in the text encoder's dtype
+    vae = AutoencoderKLLTXVideo.from_pretrained(sub("vae"), torch_dtype=dtype, **safe)
+    text_encoder = T5EncoderModel.from_pretrained(sub("text_encoder"), dtype=dtype, **safe)
+    tokenizer = AutoTokenizer.from_pretrained(sub("tokenizer"), local_files_only=True)
+    scheduler_cls, scheduler_config = _scheduler(sub("scheduler"))
+    parts = dict(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer,
+                 scheduler=scheduler_cls.from_config(scheduler_config))
+    t2v, i2v, cond = LTXPipeline(**parts), LTXImageToVideoPipeline(**parts), LTXConditionPipeline(**parts)
+    for pipe in (t2v, i2v, cond):
+        pipe.to(device)
+    return {"runtime": "ltx", "t2v": t2v, "i2v": i2v, "cond": cond, "vae": vae, "device": device,
+            "scheduler_cls": scheduler_cls, "scheduler_config": dict(scheduler_config)}
 
 
 def _free_memory() -> None:
