@@ -93,10 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="every entry in full, as JSON")
 
     gen = sub.add_parser("generate", help="generate one clip with a video model, without a workflow")
-    gen.add_argument("--model", required=True, help="the model folder (a Wan diffusers folder)")
+    gen.add_argument("--model", required=True, help="the model folder (a Wan or LTX-Video diffusers folder)")
     gen.add_argument("--prompt", default="", help="what the shot shows")
     gen.add_argument("--negative", default="", help="what to avoid")
     gen.add_argument("--image", help="the still to start from (image-to-video models)")
+    gen.add_argument("--last-image", help="the last frame (with --image: first-last frames; Wan I2V/FLF2V, "
+                                          "LTX-Video)")
     gen.add_argument("--frames", type=int, default=0, help="frame count (snapped to the model's, e.g. 4k+1); "
                                                            "0: the model's default")
     gen.add_argument("--width", type=int, default=0, help="0: the model's default (or the image's aspect)")
@@ -601,17 +603,21 @@ def _generate(args) -> int:
 
     The model is checked before anything runs: missing, refused (pickle), unreadable or
     incomplete models, and requests it cannot honour (an image for a text-to-video model, none
-    for an image-to-video one), exit 2 with one line each.  Then it renders like ``render``.
+    for an image-to-video one, a last frame for a model that cannot take one), exit 2 with one
+    line each.  With ``--last-image`` the two stills go through a Keyframes node (frame 0 and
+    the last frame: the frame count snapped to the model's) to the generator's keyframes input.
+    Then it renders like ``render``.
     """
     import argparse as _argparse
     from studio.graph import Graph
     from studio.graph.commands import AddNode, Connect, SetParam
-    from studio.generators.neural.wan_model import read_wan_model
+    from studio.generators.neural.models import read_model
     from studio.media.check import media_problem
     try:
-        model = read_wan_model(args.model)
+        model = read_model(args.model)
     except StudioError as exc:
         raise BadInput([f"--model: {exc}"]) from None
+    last = getattr(args, "last_image", None)
     problems = []
     if args.image and not model.takes_image:
         problems.append(f"--image: {model.label} is text-to-video and takes no image")
@@ -619,26 +625,46 @@ def _generate(args) -> int:
         problems.append(f"--image: {model.label} is image-to-video: give a still with --image")
     if args.image and media_problem(args.image, "image"):
         problems.append(f"--image: {media_problem(args.image, 'image')}")
+    if args.shift and model.runtime == "ltx":
+        problems.append(f"--shift: {model.label} sets its schedule's shift from the video's size; leave --shift out")
+    if last:
+        if not args.image:
+            problems.append("--last-image: give the first frame with --image too")
+        if not (model.first_last or model.keyframe_positions):
+            problems.append(f"--last-image: {model.label} cannot take a last frame (first-last needs Wan FLF2V, a "
+                            f"Wan I2V model or LTX-Video)")
+        if media_problem(last, "image"):
+            problems.append(f"--last-image: {media_problem(last, 'image')}")
     if problems:
         raise BadInput(problems)
     graph = Graph()
     gen = graph.apply(AddNode("FlowGenerator", node_id="generator")).node_id
     prompt = graph.apply(AddNode("Prompt", node_id="prompt")).node_id
     settings = [(prompt, "text", args.prompt), (prompt, "negative", args.negative), (gen, "engine", "neural"),
-                (gen, "model", model.path), (gen, "frames", args.frames), (gen, "width", args.width),
+                (gen, "model", model.path), (gen, "frames", 0 if last else args.frames), (gen, "width", args.width),
                 (gen, "height", args.height), (gen, "steps", args.steps), (gen, "guidance", args.guidance),
                 (gen, "shift", args.shift), (gen, "seed", args.seed), (gen, "fps", args.fps)]
     if args.image:
         image = graph.apply(AddNode("LoadImage", node_id="image")).node_id
         settings.append((image, "path", os.path.abspath(args.image)))
-        graph.apply(Connect(image, "image", gen, "image"))
+        if last:
+            end = graph.apply(AddNode("LoadImage", node_id="last_image")).node_id
+            keys = graph.apply(AddNode("Keyframes", node_id="keyframes")).node_id
+            settings += [(end, "path", os.path.abspath(last)),
+                         (keys, "last_frame", max(1, model.snap_frames(args.frames) - 1))]
+            graph.apply(Connect(image, "image", keys, "first"))
+            graph.apply(Connect(end, "image", keys, "last"))
+            graph.apply(Connect(keys, "keyframes", gen, "keyframes"))
+        else:
+            graph.apply(Connect(image, "image", gen, "image"))
     graph.apply(Connect(prompt, "prompt", gen, "prompt"))
     bad = []
     for node_id, name, value in settings:
         try:
             graph.apply(SetParam(node_id, name, value))
         except StudioError as exc:
-            flag = {"text": "prompt", "path": "image"}.get(name, name)
+            flag = {"text": "prompt", "path": "last-image" if node_id == "last_image" else "image",
+                    "last_frame": "frames"}.get(name, name)
             bad.append(f"--{flag}: {exc}")
     if bad:
         raise BadInput(bad)
