@@ -9,15 +9,16 @@
 * ``cinegraph nodes [--json | --markdown]``: the node library and its schema.
 * ``cinegraph models [--models DIR] [--json]``: every video model found on disk, usable or not
   (see :func:`_models` and docs/models.md).
-* ``cinegraph generate --model PATH [--prompt TEXT] [--negative TEXT] [--image IMG] [--frames N]
+* ``cinegraph generate --model PATH [--prompt TEXT] [--negative TEXT] [--image IMG] [--last-image IMG] [--frames N]
   [--width W] [--height H] [--steps N] [--guidance G] [--shift S] [--seed N] [--fps R] -o OUT``:
   one generation without a workflow (see :func:`_generate`): the same engine and the same
   outputs as ``render``; a model that is missing, refused, unreadable or cannot honour the
   request exits 2 before anything runs.
 
 Exit codes: 0 success; 2 bad input (unreadable or invalid workflow, unknown node type,
-missing media file, bad arguments), one line per problem and no traceback, and no output
-left behind; 1 a runtime failure, naming the node; 130 cancelled (Ctrl+C).
+missing or unreadable media file, bad arguments, an output that would overwrite a file the
+workflow reads or the workflow itself), one line per problem and no traceback, and no output
+left behind; 1 a runtime failure, naming the node; 130 cancelled (Ctrl+C or SIGTERM).
 
 Nothing here imports torch or Qt at module level, so ``cinegraph --help`` is instant.
 """

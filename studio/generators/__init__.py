@@ -2,7 +2,7 @@
 
 ``ENGINES`` maps engine names to factories; :func:`get_engine` returns a ready engine.  The
 flow engine is embedded (no weights); the neural engine runs the model the request names
-(:mod:`studio.generators.neural.engine`, Wan 2.x in this version) in a worker process.
+(:mod:`studio.generators.neural.engine`: Wan 2.x and LTX-Video diffusers folders) in a worker process.
 Both are imported on first use, so listing engines imports neither torch nor diffusers.
 """
 
