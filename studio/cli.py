@@ -514,8 +514,6 @@ class _ProgressBar:
 
 def _render(args) -> int:
     from studio.executor import DeviceManager
-    from studio.graph.outputs import is_sequence_path
-    from studio.media.presets import PRESETS
     graph = _load(args.workflow)
     _check_sequences(graph, args)
     target = _setup_writer(graph, _pick_target(graph, args.node), args)
@@ -531,6 +529,13 @@ def _render(args) -> int:
             devices.kind()
     except StudioError as exc:
         raise BadInput([f"--device: {exc}"]) from None
+    return _render_creating_folders(graph, target, args)
+
+
+def _render_creating_folders(graph, target: str, args) -> int:
+    """Create the output's missing folders, render, and remove those folders unless it succeeded."""
+    from studio.graph.outputs import is_sequence_path
+    from studio.media.presets import PRESETS
     out = graph.nodes[target].params["path"]
     preset = PRESETS.get(graph.nodes[target].params.get("preset"))
     is_seq = preset.is_sequence if preset else is_sequence_path(out)
@@ -673,20 +678,7 @@ def _generate(args) -> int:
                                 sequence=None, workflow=None, node=None, device=args.device, quiet=args.quiet)
     target = _setup_writer(graph, gen, wargs)
     _output_checks(graph, target, wargs)
-    from studio.graph.outputs import is_sequence_path
-    from studio.media.presets import PRESETS
-    out = graph.nodes[target].params["path"]
-    preset = PRESETS.get(graph.nodes[target].params.get("preset"))
-    is_seq = preset.is_sequence if preset else is_sequence_path(out)
-    created = _make_folders(out if is_seq and "%" not in os.path.basename(out) else os.path.dirname(out),
-                            f"-o {args.output}")
-    status = EXIT_FAILED
-    try:
-        status = _run_render(graph, target, wargs)
-        return status
-    finally:
-        if status != EXIT_OK:
-            _remove_folders(created)
+    return _render_creating_folders(graph, target, wargs)
 
 
 # -- editorial timelines (--sequence) --------------------------------------------------------

@@ -17,13 +17,10 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
+from benchmarks.fuzz_corpus import Raw, get, paths, put  # the same JSON-tree helpers as the fuzz run
 from tests.conftest import ROOT
 
 EXAMPLES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "examples").glob("*.cgraph"))}
-
-
-class Raw(str):
-    """JSON text written as is by :func:`dump`."""
 
 
 def dump(value) -> str:
@@ -42,30 +39,6 @@ def dump(value) -> str:
             digits.append(r)
         return ("-" if value < 0 else "") + str(digits[-1]) + "".join(f"{d:01000d}" for d in reversed(digits[:-1]))
     return json.dumps(value)
-
-
-def paths(value, prefix=()) -> list[tuple]:
-    """Every position in a JSON tree as a key path (the root excluded)."""
-    out = []
-    if isinstance(value, dict) and not isinstance(value, Raw):
-        for k, v in value.items():
-            out.append(prefix + (k,))
-            out += paths(v, prefix + (k,))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out.append(prefix + (i,))
-            out += paths(v, prefix + (i,))
-    return out
-
-
-def get(doc, path):
-    for k in path:
-        doc = doc[k]
-    return doc
-
-
-def put(doc, path, value):
-    get(doc, path[:-1])[path[-1]] = value
 
 
 def nested(depth: int, kind: str = "list") -> Raw:
