@@ -28,6 +28,7 @@ WIDTH, HEIGHT, FRAMES, STEPS, RUNS = 64, 64, 9, 8, 3
 def _direct(path: str) -> list[float]:
     import torch
     from studio.generators.neural.worker import load_wan, make_scheduler
+    torch.set_flush_denormal(True)   # as the worker does on the CPU: like for like
     loaded = load_wan(path, "cpu", torch.float32)
     pipe = loaded["t2v"]
     pipe.set_progress_bar_config(disable=True)
