@@ -12,10 +12,18 @@ editing) and queues a run for the worker thread.  A run:
    every other branch still runs; the process never goes down.
 
 Cancellation is cooperative: the run's token is checked between nodes and by nodes once per
-frame or step.  Listeners receive :class:`~studio.executor.events.NodeEvent` objects on the
+frame or step; while a node evaluates, the token is also the *active* one
+(:func:`studio.executor.cancel.checkpoint`), so work done inside streaming clips made by
+earlier nodes or runs (the bands of a large frame) stops with this run.  Listeners receive :class:`~studio.executor.events.NodeEvent` objects on the
 worker thread and must return quickly (the Qt bridge re-emits them as queued signals).
 
 A bypassed node passes, for each output, the value of its first input of the same type.
+
+The output cache keeps up to half the process's memory budget (:func:`default_cache_bytes`,
+1 GB unless ``CINEGRAPH_MEMORY_LIMIT`` says otherwise).  Nothing here recurses per node (the
+snapshot, the keys and the graph walks are loops), and frames pulled through long chains of
+streaming clips are fetched without deep recursion (:mod:`studio.media.clip`), so a chain of
+thousands of nodes runs like a short one.
 """
 
 from __future__ import annotations
@@ -32,10 +40,11 @@ from typing import Any
 
 from studio.errors import Cancelled, GraphError, StudioError
 from studio.executor.cache import OutputCache
-from studio.executor.cancel import CancelToken
+from studio.executor.cancel import CancelToken, active
 from studio.executor.context import EvalContext
 from studio.executor.device import DeviceManager
 from studio.executor.events import NodeEvent, Throttle
+from studio.executor.memory import DEFAULT_LIMIT, memory_limit
 from studio.graph.model import Graph
 from studio.graph.nodetype import NodeType, _copy
 from studio.graph.types import coerce
@@ -125,6 +134,16 @@ def snapshot(graph: Graph, targets: Iterable[str]) -> list[_Step]:
     return steps
 
 
+def default_cache_bytes() -> int:
+    """The output cache's budget: half the process's memory budget (1 GB by default), at most
+    2 GB, so that what is cached leaves room for the work in hand."""
+    try:
+        limit = memory_limit()
+    except StudioError:                    # a bad CINEGRAPH_MEMORY_LIMIT: the render says so
+        limit = DEFAULT_LIMIT
+    return 2 << 30 if limit is None else min(2 << 30, limit // 2)
+
+
 def _key(step: _Step, input_keys: dict[str, str]) -> str:
     t = step.node_type
     fp = ""
@@ -140,8 +159,8 @@ def _key(step: _Step, input_keys: dict[str, str]) -> str:
 
 
 class Executor:
-    def __init__(self, cache_bytes: int = 2 << 30, devices: DeviceManager | None = None):
-        self.cache = OutputCache(cache_bytes)
+    def __init__(self, cache_bytes: int | None = None, devices: DeviceManager | None = None):
+        self.cache = OutputCache(default_cache_bytes() if cache_bytes is None else cache_bytes)
         self.devices = devices or DeviceManager()
         self._listeners: list[Listener] = []
         self._queue: queue.Queue = queue.Queue()
@@ -261,7 +280,8 @@ class Executor:
 
             ctx = EvalContext(nid, token, report, self.devices, frames)
             try:
-                outputs = self._evaluate(step, values, ctx)
+                with active(token):   # frames pulled from streaming inputs check this run
+                    outputs = self._evaluate(step, values, ctx)
             except Cancelled:
                 self._emit(NodeEvent(run_id, nid, "cancelled"))
                 for rest in steps[i + 1:]:
