@@ -5,10 +5,21 @@ a start timecode (a frame count at that rate), optional alpha (T, H, W) and an o
 reference to audio in a source file.  Frames are held either as one numpy array or as a
 :class:`FrameSource`, which produces frames on demand so that long clips stream and
 nothing requires all frames in memory.  Clips are immutable: operations return new clips.
+
+Deep chains: a source usually pulls its frames from another clip (a Retime of a Retime of
+...), so fetching one frame from the end of a chain of thousands of nodes would nest as
+many calls.  :meth:`Clip.frame` counts how deeply the fetches on the current thread are
+nested; past :data:`NEST_LIMIT` the fetch continues on a fresh thread (with a copy of the
+caller's context, so cancellation follows it) while the caller waits.  Each thread's stack
+then holds at most :data:`NEST_LIMIT` levels, so chains of any depth evaluate without
+reaching Python's recursion limit, at the cost of one thread start per :data:`NEST_LIMIT`
+levels per fetch.
 """
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,6 +31,41 @@ from studio.timecode import format_timecode, parse_rate
 
 ProgressFn = Callable[[float, str], None]
 CheckFn = Callable[[], None]
+
+#: nested streaming-frame fetches one thread makes before the next level runs on a fresh thread
+NEST_LIMIT = 48
+_nesting = threading.local()
+
+
+def _fetch(source: FrameSource, index: int) -> np.ndarray:
+    """``source.get(index)``, continued on a fresh thread when this one is nested too deeply."""
+    depth = getattr(_nesting, "depth", 0)
+    if depth >= NEST_LIMIT:
+        return _on_fresh_thread(source.get, index)
+    _nesting.depth = depth + 1
+    try:
+        return source.get(index)
+    finally:
+        _nesting.depth = depth
+
+
+def _on_fresh_thread(fn: Callable[[int], np.ndarray], index: int) -> np.ndarray:
+    context = contextvars.copy_context()
+    box: list = []
+
+    def run() -> None:
+        try:
+            box.append((True, context.run(fn, index)))
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller as is
+            box.append((False, exc))
+
+    worker = threading.Thread(target=run, name="cinegraph-frame-fetch", daemon=True)
+    worker.start()
+    worker.join()
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value
 
 
 @dataclass(frozen=True)
@@ -179,13 +225,13 @@ class Clip:
         if not 0 <= index < n:
             raise IndexError(f"frame {index} outside 0..{n - 1}")
         f = self._frames
-        return f[index] if isinstance(f, np.ndarray) else f.get(index)
+        return f[index] if isinstance(f, np.ndarray) else _fetch(f, index)
 
     def alpha_frame(self, index: int) -> np.ndarray | None:
         if self._alpha is None:
             return None
         a = self._alpha
-        return a[index] if isinstance(a, np.ndarray) else a.get(index)
+        return a[index] if isinstance(a, np.ndarray) else _fetch(a, index)
 
     def iter_frames(self, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
         stop = len(self) if stop is None else min(stop, len(self))
@@ -273,4 +319,4 @@ def as_rgb8(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(image)
 
 
-__all__ = ["AudioRef", "CallableSource", "Clip", "FrameSource", "as_rgb8"]
+__all__ = ["AudioRef", "CallableSource", "Clip", "FrameSource", "NEST_LIMIT", "as_rgb8"]

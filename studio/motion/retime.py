@@ -29,6 +29,10 @@ neighbours, about 3 flow estimates each), and used only when the footage shows a
 rolling shutter; "manual" takes ``readout`` as a fraction of the frame interval; "off"
 ignores it.
 
+When every output frame is its own source frame (``p(k) = k`` at the same rate: speed 1 with
+no rate change, or any curve that stays there), the result is the input clip itself, not a
+wrapper around it.
+
 Alpha, when the clip has it, is blended linearly between the two source frames (no flow).
 Audio is kept only for a constant speed of exactly 1 (a pure frame-rate conversion, where
 the duration does not change); any other speed drops it, because resampling audio to a new
@@ -217,12 +221,17 @@ def retime(clip: Clip, speed: float | Curve = 1.0, fps: Fraction | str | float |
     """
     src_fps = clip.fps
     out_fps = src_fps if fps is None or fps == "source" else parse_rate(fps)
+    check_readout(rolling_shutter, readout)
     pos = positions(len(clip), speed, src_fps, out_fps)
-    frames = RetimeSource(clip, pos, backend=backend, rolling_shutter=rolling_shutter, readout=readout)
-    alpha = RetimeSource(clip, pos, alpha=True) if clip.has_alpha else None
     constant_one = not isinstance(speed, Curve) and float(speed) == 1.0
     audio = clip.audio if constant_one else None
     start = int(round(Fraction(clip.start_frame) * out_fps / src_fps))
+    if out_fps == src_fps and len(pos) == len(clip) and np.array_equal(pos, np.arange(len(clip))):
+        # every output frame is its own source frame: the clip itself (no source to wrap, so a
+        # chain of such nodes stays one level deep)
+        return clip.with_(audio=audio, start_frame=start)
+    frames = RetimeSource(clip, pos, backend=backend, rolling_shutter=rolling_shutter, readout=readout)
+    alpha = RetimeSource(clip, pos, alpha=True) if clip.has_alpha else None
     return Clip(frames, out_fps, start_frame=start, alpha=alpha, audio=audio, name=clip.name)
 
 
