@@ -2,8 +2,95 @@
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
+
+
+#: a frame is made in bands of rows of at most this many pixels (1080p is one band), so the
+#: temporaries stay small at 8K and the active run's cancel is checked between bands
+BAND_PIXELS = 1 << 21
+
+
+def row_bands(height: int, width: int, pixels: int | None = None) -> list[tuple[int, int]]:
+    """Row ranges of at most ``pixels`` pixels (default :data:`BAND_PIXELS`) that cover a frame."""
+    per = max(1, (BAND_PIXELS if pixels is None else pixels) // max(width, 1))
+    return [(r, min(r + per, height)) for r in range(0, height, per)]
+
+
+def resized_rows(across: np.ndarray, height: int, r0: int, r1: int) -> np.ndarray:
+    """Rows ``r0:r1`` of a picture resized to ``height`` rows, from ``across``: the picture
+    already resized across (``cv2.resize(small, (W, small_rows))``).
+
+    Each row interpolates between its two nearest rows of ``across``, with the weights
+    ``cv2.resize`` uses for ``INTER_LINEAR`` (half-pixel centres, clamped at the ends), so the
+    rows are those of ``cv2.resize(small, (W, height))`` to within float rounding, without the
+    whole picture ever existing.
+    """
+    sh = across.shape[0]
+    fy = (np.arange(r0, r1) + 0.5) * (sh / height) - 0.5
+    top = np.floor(fy)
+    beta = (fy - top).astype(np.float32).reshape((-1,) + (1,) * (across.ndim - 1))
+    lo = np.clip(top.astype(np.intp), 0, sh - 1)
+    hi = np.clip(top.astype(np.intp) + 1, 0, sh - 1)
+    out = across[lo] * (1.0 - beta)
+    out += across[hi] * beta
+    return out
+
+
+class RowResize:
+    """``cv2.resize(small, size, interpolation)`` a band of rows at a time (linear or cubic).
+
+    When the heights share a factor (``height / small_rows = unit / small_unit`` in lowest
+    terms, with ``unit`` rows small enough to band by), a band of whole units is one
+    ``cv2.resize`` of the small rows it needs plus spare whole units either side (enough for
+    the filter's reach), which gives the same rows as resizing the whole (the same sample
+    positions and weights).  Otherwise linear rows are interpolated from the picture resized
+    across (:func:`resized_rows`), and cubic ones come from resizing the whole, once.
+    """
+
+    def __init__(self, small: np.ndarray, size: tuple[int, int], interpolation: int = cv2.INTER_LINEAR):
+        self.small, self.size, self.interpolation = small, size, interpolation
+        w, h = size
+        sh = small.shape[0]
+        g = math.gcd(h, sh)
+        self.unit, self.small_unit = h // g, sh // g
+        reach = 2 if interpolation == cv2.INTER_CUBIC else 1      # source rows a filter tap reaches
+        self._spare = -(-reach // self.small_unit) * self.small_unit
+        self._whole: np.ndarray | None = None
+
+    @property
+    def aligned(self) -> bool:
+        """Whether bands of whole units are resized on their own (else see the class docstring)."""
+        return self.unit <= 4096
+
+    def bands(self, pixels: int | None = None) -> list[tuple[int, int]]:
+        """Row ranges covering the picture: whole units, about ``pixels`` each (default BAND_PIXELS)."""
+        w, h = self.size
+        per = max(1, (BAND_PIXELS if pixels is None else pixels) // max(w, 1))
+        if self.unit <= max(per, 64):
+            per = max(per // self.unit, 1) * self.unit
+        return [(r, min(r + per, h)) for r in range(0, h, per)]
+
+    def rows(self, r0: int, r1: int) -> np.ndarray:
+        w, h = self.size
+        sh = self.small.shape[0]
+        unit, su = self.unit, self.small_unit
+        if self.aligned and r0 % unit == 0 and (r1 % unit == 0 or r1 == h):
+            p0, p1 = r0 // unit * su, -(-r1 // unit) * su
+            q0, q1 = max(p0 - self._spare, 0), min(p1 + self._spare, sh)
+            up = cv2.resize(self.small[q0:q1], (w, (q1 - q0) * unit // su), interpolation=self.interpolation)
+            top = q0 * unit // su
+            return up[r0 - top:r1 - top]
+        if self._whole is None:
+            if self.interpolation == cv2.INTER_LINEAR:
+                self._whole = cv2.resize(self.small, (w, sh), interpolation=cv2.INTER_LINEAR)
+            else:
+                self._whole = cv2.resize(self.small, (w, h), interpolation=self.interpolation)
+        if self.interpolation == cv2.INTER_LINEAR:
+            return resized_rows(self._whole, h, r0, r1)
+        return self._whole[r0:r1]
 
 
 def grid(h: int, w: int) -> np.ndarray:

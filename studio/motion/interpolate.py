@@ -55,7 +55,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from studio.motion.flowmath import flow_affine
+from studio.executor.cancel import checkpoint
+from studio.motion import flowmath
+from studio.motion.flowmath import RowResize, flow_affine
 from studio.motion.flowmath import grid as _grid
 from studio.motion.flowmath import sample as _sample
 from studio.motion.objects import ObjectLayers, find_objects
@@ -74,7 +76,11 @@ CURVE_BLUR = 15
 
 
 def conform(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``image`` scaled to cover ``size`` (W, H) and centre-cropped; unchanged if it fits."""
+    """``image`` scaled to cover ``size`` (W, H) and centre-cropped; unchanged if it fits.
+
+    Enlarging to a frame of more than :data:`studio.motion.flowmath.BAND_PIXELS` goes a band of
+    rows at a time where the heights allow (:class:`studio.motion.flowmath.RowResize`), with the
+    same pixels, so an 8K key is never first made whole at its cover size."""
     w, h = size
     ih, iw = image.shape[:2]
     if (iw, ih) == (w, h):
@@ -82,8 +88,19 @@ def conform(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     scale = max(w / iw, h / ih)
     nw, nh = max(w, int(round(iw * scale))), max(h, int(round(ih * scale)))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    resized = cv2.resize(image, (nw, nh), interpolation=interp)
     x0, y0 = (nw - w) // 2, (nh - h) // 2
+    if interp == cv2.INTER_CUBIC and w * h > flowmath.BAND_PIXELS:
+        # a large frame: enlarged a band of rows at a time (the same rows), between cancel checks
+        resize = RowResize(image, (nw, nh), cv2.INTER_CUBIC)
+        if resize.aligned:
+            out = np.empty((h, w) + image.shape[2:], image.dtype)
+            for a, b in resize.bands():
+                lo, hi = max(a, y0), min(b, y0 + h)
+                if lo < hi:
+                    checkpoint()
+                    out[lo - y0:hi - y0] = resize.rows(a, b)[lo - a:hi - a, x0:x0 + w]
+            return out
+    resized = cv2.resize(image, (nw, nh), interpolation=interp)
     return np.ascontiguousarray(resized[y0:y0 + h, x0:x0 + w])
 
 
@@ -300,7 +317,12 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
             raise ValueError(f"{name} key: needs the pair's size {i0.shape} and a time outside 0..1, got "
                              f"{img.shape} at {at}")
     scale = _flow_scale(i0)
-    g0, g1 = _grey_small(i0, scale), _grey_small(i1, scale)
+    g0 = _grey_small(i0, scale)
+    if check:
+        check()
+    g1 = _grey_small(i1, scale)
+    if check:
+        check()
     dis = _dis()
     id_b, id_0, id_1, id_a = ids if ids is not None else (None,) * 4
 
@@ -320,6 +342,8 @@ def pair_flow(i0: np.ndarray, i1: np.ndarray, check: Callable[[], None] | None =
         """A neighbour of one key: its position for both keys' pixels, and the trust in it;
         returns the neighbour's grey picture and the key's flow to it."""
         g = _grey_small(picture, scale)
+        if check:
+            check()
         f = flow(id_key, id_picture, g_key, g)
         own[at] = f
         other[at] = cross + _sample(f, grid, cross)       # the other key's pixels go via this key
@@ -515,10 +539,7 @@ class Interpolator:
         with self._lock:
             if self._flow is None:
                 flow = pair_flow(self.i0, self.i1, check, **self._neighbours, **self._sharing)
-                if self.backend is None:
-                    self._state = _CvPair(self.i0, self.i1, flow)
-                else:
-                    self._state = self.backend.interpolator(self.i0, self.i1, flow, FLOOR)
+                self._state = pair_state(self.i0, self.i1, flow, self.backend)
                 self._flow = flow
             return self._flow
 
@@ -541,19 +562,33 @@ class Interpolator:
         return self._state.frame(t)
 
 
+def pair_state(i0: np.ndarray, i1: np.ndarray, flow: PairFlow, backend=None):
+    """The per-frame state of a key pair (what :meth:`Interpolator.frame` draws from): the
+    keys with their visibilities, on OpenCV (``backend`` None) or the backend's device.
+
+    It holds two frames of RGBA (8 bytes a pixel on OpenCV), so a long chain keeps only the
+    states of the pairs in use (see :mod:`studio.generators.flow_engine`)."""
+    if backend is None:
+        return _CvPair(i0, i1, flow)
+    return backend.interpolator(i0, i1, flow, FLOOR)
+
+
 class _CvPair:
     """The per-frame work of :class:`Interpolator` on OpenCV.
 
     Each key is stored as RGBA uint8 with its visibility in the alpha channel, so one remap
     (OpenCV's 4-channel path, several times faster than 3 channels) samples picture and
     visibility together; the approximated flows are combined at the flow resolution and
-    resized, and the weighted blend is one ``cv2.blendLinear``.
+    resized, and the weighted blend is one ``cv2.blendLinear``.  Frames larger than
+    :data:`studio.motion.flowmath.BAND_PIXELS` are made in bands of rows (the sampling maps,
+    8 bytes a pixel per key, exist for one band at a time), with the active run's cancel
+    checked between bands.
     """
 
     def __init__(self, i0: np.ndarray, i1: np.ndarray, flow: PairFlow):
         self.flow = flow
-        self.p0 = _with_alpha(i0, flow.full(flow.v0))
-        self.p1 = _with_alpha(i1, flow.full(flow.v1))
+        self.p0 = _with_alpha(i0, flow.v0, flow.size)
+        self.p1 = _with_alpha(i1, flow.v1, flow.size)
         self.maps = _ResizedGrid(flow.f01.shape[1::-1], flow.size)
 
     @property
@@ -562,8 +597,22 @@ class _CvPair:
 
     def frame(self, t: float) -> np.ndarray:
         fl = self.flow
-        maps0 = self.maps(_combine(fl.path0.terms(t), -1.0, fl.path0.offset(t)))
-        maps1 = self.maps(_combine(fl.path1.terms(t), -1.0, fl.path1.offset(t)))
+        d0 = _combine(fl.path0.terms(t), -1.0, fl.path0.offset(t))
+        d1 = _combine(fl.path1.terms(t), -1.0, fl.path1.offset(t))
+        w, h = fl.size
+        if w * h <= flowmath.BAND_PIXELS:
+            out = self._rows(self.maps(d0), self.maps(d1), t)
+        else:
+            (rows0, bands), (rows1, _) = self.maps.rows(d0), self.maps.rows(d1)
+            out = np.empty((h, w, 3), np.uint8)
+            for r0, r1 in bands:
+                checkpoint()
+                out[r0:r1] = self._rows(rows0(r0, r1), rows1(r0, r1), t)
+        return out if fl.objects is None else fl.objects.composite(out, t)
+
+    def _rows(self, maps0: np.ndarray, maps1: np.ndarray, t: float) -> np.ndarray:
+        """The blended rows that the sampling maps ``maps0``/``maps1`` cover."""
+        fl = self.flow
         w0 = cv2.remap(self.p0, maps0, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         w1 = cv2.remap(self.p1, maps1, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         # w0's weight is (1 - t) * V1 at the I1 sample, w1's is t * V0 at the I0 sample
@@ -572,8 +621,7 @@ class _CvPair:
         b = cv2.addWeighted(v0, t / 255.0, v0, 0.0, FLOOR * t, dtype=cv2.CV_32F)
         if fl.objects is not None:
             fl.objects.weights(a, b, maps0, maps1, t)
-        out = cv2.cvtColor(cv2.blendLinear(w0, w1, a, b), cv2.COLOR_RGBA2RGB)
-        return out if fl.objects is None else fl.objects.composite(out, t)
+        return cv2.cvtColor(cv2.blendLinear(w0, w1, a, b), cv2.COLOR_RGBA2RGB)
 
 
 def _combine(terms: list[tuple[float, np.ndarray]], sign: float, offset: np.ndarray | None = None) -> np.ndarray:
@@ -617,6 +665,23 @@ class _ResizedGrid:
             maps[i, :, 1] += d
         return maps
 
+    def rows(self, flow: np.ndarray) -> tuple[Callable[[int, int], np.ndarray], list[tuple[int, int]]]:
+        """``(rows, bands)``: ``rows(r0, r1)`` gives rows ``r0:r1`` of ``self(flow)`` (the same
+        values), for each of the row ranges ``bands`` (:class:`studio.motion.flowmath.RowResize`)."""
+        resize = RowResize(cv2.add(self.grid, flow), self.size)
+        fix_y = dict(self.fix_y)
+
+        def rows(r0: int, r1: int) -> np.ndarray:
+            maps = resize.rows(r0, r1)
+            for j, d in self.fix_x:
+                maps[:, j, 0] += d
+            for i in range(r0, r1):
+                if i in fix_y:
+                    maps[i - r0, :, 1] += fix_y[i]
+            return maps
+
+        return rows, resize.bands()
+
 
 def _clamp_fix(n: int, size: int) -> list[tuple[int, float]]:
     """Where resizing ``n`` grid samples to ``size`` clamps: (pixel, exact minus clamped)."""
@@ -630,9 +695,25 @@ def _clamp_fix(n: int, size: int) -> list[tuple[int, float]]:
     return out
 
 
-def _with_alpha(image: np.ndarray, visibility: np.ndarray) -> np.ndarray:
-    out = cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)
-    out[..., 3] = np.clip(visibility * 255.0 + 0.5, 0, 255).astype(np.uint8)
+def _with_alpha(image: np.ndarray, visibility: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` as RGBA with ``visibility`` (at the flow resolution) resized into its alpha;
+    a band of rows at a time above :data:`studio.motion.flowmath.BAND_PIXELS`."""
+    w, h = size
+    if visibility.shape[1::-1] == (w, h) or w * h <= flowmath.BAND_PIXELS:
+        out = cv2.cvtColor(image, cv2.COLOR_RGB2RGBA)
+        full = visibility if visibility.shape[1::-1] == (w, h) else \
+            cv2.resize(visibility, (w, h), interpolation=cv2.INTER_LINEAR)
+        out[..., 3] = np.clip(full * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return out
+    out = np.empty((h, w, 4), np.uint8)
+    resize = RowResize(visibility, (w, h))
+    for r0, r1 in resize.bands():
+        checkpoint()
+        cv2.cvtColor(image[r0:r1], cv2.COLOR_RGB2RGBA, dst=out[r0:r1])
+        rows = resize.rows(r0, r1)
+        rows *= 255.0
+        rows += 0.5
+        out[r0:r1, :, 3] = np.clip(rows, 0, 255).astype(np.uint8)
     return out
 
 

@@ -20,10 +20,32 @@ Euclidean to the nearest pixel of the drawn outline, so within half a grid step 
 outline), measured on a grid up to 4x finer for boxes under 1024 px and averaged down with
 ``INTER_AREA``; hard polygon edges are the area coverage of a 2-4x supersampled fill (unbiased,
 unlike ``LINE_AA`` fills, which grow the outline by about half a pixel).  A 1080p soft stroke
-or polygon takes 30-65 ms, so brushes rasterise one at a time between cancel checks.
+or polygon takes 30-65 ms.
+
+Bounded work: the spec allows at most :data:`studio.motion.spec.MAX_SHAPE_POINTS` points per
+shape.  A shape with more than :data:`SIMPLIFY_ABOVE` points is first simplified
+(Douglas-Peucker, ``cv2.approxPolyDP``) to within :data:`SIMPLIFY_PX` of a pixel of the grid
+it is drawn on, so a densely sampled outline costs what its shape needs.  Distances are
+measured in bands of about :data:`BAND_PIXELS` pixels, each over its rows plus the reach of
+the edge (exact: only distances shorter than that reach change a value), with ``check()``
+(the cancel check) between bands; an 8K frame is about nine bands.  A polygon fill costs the
+rows its edges cross, which for a tangled outline is points times rows (a 10,000-point random
+polygon at 8K: about 4 s); past :data:`FILL_WORK` edge-rows the polygon is clipped to bands of
+rows and filled band by band, between checks (clipping adds vertices, which can move an edge's
+pixels by a pixel or, along shallow edges, a few).  Ordinary shapes are filled in one call,
+exactly as before.  A box
+of more than :data:`FINE_MAX` pixels (a brush over most of an 8K frame, or one whose radius
+reaches far beyond the frame) is measured on a grid coarse enough to hold that many and
+interpolated onto the frame's pixels: its edges land within a pixel or so at 8K, and memory
+and time stay bounded whatever the radius.  Likewise a shape whose edge reaches across most
+of its box (a radius or feather as big as the frame) is measured on a grid where one band,
+reach included, holds at most :data:`TILE_MAX` pixels (its soft edge is smooth).
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -35,6 +57,19 @@ SUPPORT_EPS = 1.0 / 512.0
 
 _SHIFT = 4  # sub-pixel bits for cv2 drawing
 _ONE = 1 << _SHIFT
+
+#: most pixels a shape is measured on: a bigger box (an 8K frame, a brush far bigger than the
+#: frame) is measured on a coarser grid and interpolated onto the frame's pixels
+FINE_MAX = 1 << 24
+#: most pixels one measurement of distances (a band plus the edge's reach) may cover
+TILE_MAX = 1 << 23
+#: fine-grid pixels measured in one band of distances (bounds the temporaries and the time between checks)
+BAND_PIXELS = 1 << 22
+#: edge-rows one polygon fill may cost (about 50 ms; see :func:`_fill`)
+FILL_WORK = 250_000
+#: shapes with more points than this are simplified to within SIMPLIFY_PX of a fine-grid pixel
+SIMPLIFY_ABOVE = 256
+SIMPLIFY_PX = 0.1
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
 
@@ -100,12 +135,116 @@ def _down(fine: np.ndarray, box: Box, f: int) -> np.ndarray:
     return cv2.resize(fine, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
 
 
-def rasterize_shape(shape: Shape, size: tuple[int, int]) -> tuple[np.ndarray, Box] | None:
+def _simplified(local: np.ndarray, closed: bool) -> np.ndarray:
+    """``local`` (N, 2) fine-grid points, Douglas-Peucker simplified when there are many."""
+    if len(local) <= SIMPLIFY_ABOVE:
+        return local
+    pts = cv2.approxPolyDP(np.ascontiguousarray(local, np.float32).reshape(-1, 1, 2), SIMPLIFY_PX, closed)
+    return pts.reshape(-1, 2).astype(np.float64)
+
+
+def _bands(rows: int, per: int, reach: int = 0) -> list[tuple[int, int]]:
+    """Row ranges of about ``per`` rows (at least 8, and twice ``reach``) that cover ``rows``."""
+    per = max(int(per), 8, 2 * reach)
+    if per >= rows:
+        return [(0, rows)]
+    return [(r, min(r + per, rows)) for r in range(0, rows, per)]
+
+
+def _clip_rows(pts: np.ndarray, limit: float, keep_above: bool) -> np.ndarray:
+    """The closed polygon ``pts`` (N, 2) clipped to ``y >= limit`` (or ``y <= limit``), Sutherland-Hodgman.
+
+    Points on the kept side keep their place; each crossing gets a vertex on the line, so every
+    point off the line keeps its winding number (and the fill is unchanged there).
+    """
+    y = pts[:, 1]
+    inside = y >= limit if keep_above else y <= limit
+    nxt = np.roll(pts, -1, axis=0)
+    cross = inside != np.roll(inside, -1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(cross, (limit - y) / (nxt[:, 1] - y), 0.0)
+    meet = pts + t[:, None] * (nxt - pts)
+    return np.stack([pts, meet], 1).reshape(-1, 2)[np.stack([inside, cross], 1).reshape(-1)]
+
+
+def _fill(canvas: np.ndarray, local: np.ndarray, check: Callable[[], None] | None) -> None:
+    """Fill the polygon ``local`` (fine-grid pixels) into ``canvas`` with 255.
+
+    A fill costs about the rows its edges cross (every row sorts the edges crossing it), which
+    for a tangled outline is points times rows.  Up to :data:`FILL_WORK` edge-rows it is one
+    ``cv2.fillPoly``, as it always was; beyond that the polygon is clipped to bands of rows of
+    about that work each (:func:`_clip_rows`) and filled band by band with ``check()`` between.
+    A band's clipped edges get new vertices, and OpenCV steps along a shorter edge from them,
+    so an edge's pixels can move: by a pixel, or by a few along shallow edges (OpenCV fills a
+    row to where a shallow edge leaves it).  Only tangled outlines get here.
+    """
+    h = canvas.shape[0]
+    ys = np.clip(np.append(local[:, 1], local[:1, 1]), -1.0, h)
+    work = float(np.abs(np.diff(ys)).sum())
+    if work <= FILL_WORK:
+        cv2.fillPoly(canvas, [_fixed(local, (0.0, 0.0))], 255, cv2.LINE_8, _SHIFT)
+        return
+    for r0, r1 in _bands(h, int(h * FILL_WORK / work)):
+        if check:
+            check()
+        # clipped a row outside the band on either side: OpenCV draws the horizontal edges the
+        # clipping adds as lines, which must land outside the band (on the spare row on top,
+        # so that OpenCV never clips an edge at the band's first row itself)
+        pts = _clip_rows(local, r1 + 1.0, keep_above=False)
+        if r0 > 0:
+            pts = _clip_rows(pts, r0 - 1.0, keep_above=True)
+        if len(pts) < 3:
+            continue
+        if r0 == 0:
+            cv2.fillPoly(canvas[:r1], [_fixed(pts, (0.0, 0.0))], 255, cv2.LINE_8, _SHIFT)
+        else:
+            band = np.zeros((r1 - r0 + 1, canvas.shape[1]), np.uint8)
+            cv2.fillPoly(band, [_fixed(pts, (0.0, r0 - 1.0))], 255, cv2.LINE_8, _SHIFT)
+            canvas[r0:r1] = band[1:]
+
+
+def _distance(src: np.ndarray, r0: int, r1: int, reach: int) -> np.ndarray:
+    """Rows ``r0:r1`` of ``cv2.distanceTransform(src)``, measured over those rows plus ``reach``."""
+    t0, t1 = max(r0 - reach, 0), min(r1 + reach, src.shape[0])
+    d = cv2.distanceTransform(src[t0:t1], cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    return d[r0 - t0:r1 - t0]
+
+
+def _smoothstep_into(x: np.ndarray, out: np.ndarray) -> None:
+    """``out[...] = _smoothstep(x)`` with one temporary (``x`` is overwritten)."""
+    np.clip(x, 0.0, 1.0, out=x)
+    t = np.multiply(x, 2.0)
+    np.subtract(3.0, t, out=t)
+    np.multiply(x, x, out=x)
+    np.multiply(x, t, out=out)
+
+
+def _to_frame(vals: np.ndarray, raster: Box, frame: Box, f: float,
+              check: Callable[[], None] | None) -> np.ndarray:
+    """Values on the fine grid (``f`` fine pixels per pixel) as values on the frame box's pixels."""
+    x0, y0 = raster[0], raster[1]
+    fx0, fy0, fx1, fy1 = frame
+    if f >= 1:
+        return _crop(_down(vals, raster, int(f)), raster, frame)[0]
+    # a coarser grid: interpolate it onto the frame's pixels (pixel x sits at (x - x0 + 0.5) f - 0.5)
+    out = np.empty((fy1 - fy0, fx1 - fx0), np.float32)
+    for r0, r1 in _bands(fy1 - fy0, BAND_PIXELS // max(fx1 - fx0, 1)):
+        if check:
+            check()
+        m = np.array([[f, 0.0, (fx0 - x0 + 0.5) * f - 0.5], [0.0, f, (fy0 + r0 - y0 + 0.5) * f - 0.5]])
+        out[r0:r1] = cv2.warpAffine(vals, m, (fx1 - fx0, r1 - r0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                    borderMode=cv2.BORDER_REPLICATE)
+    return out
+
+
+def rasterize_shape(shape: Shape, size: tuple[int, int], check: Callable[[], None] | None = None
+                    ) -> tuple[np.ndarray, Box] | None:
     """One shape's soft coverage inside its box, or None when it misses the frame.
 
     Returns ``(values float32 (y1-y0, x1-x0), (x0, y0, x1, y1))``.  Small boxes are measured on
     a grid up to 4x finer and averaged down, so edges land within a fraction of a pixel at
-    small frame sizes too.
+    small frame sizes too; boxes of more than :data:`FINE_MAX` pixels on a coarser grid,
+    interpolated.  ``check`` is called between bands of rows (see the module docstring).
     """
     w, h = size
     pts = to_pixels(shape.points, size)
@@ -126,49 +265,128 @@ def rasterize_shape(shape: Shape, size: tuple[int, int]) -> tuple[np.ndarray, Bo
         return None
     raster, frame = boxes
     x0, y0, x1, y1 = raster
-    f = _factor(raster, hard)
-    fw, fh = (x1 - x0) * f, (y1 - y0) * f
+    f: float = _factor(raster, hard)
+    area = (x1 - x0) * (y1 - y0)
+    if area > FINE_MAX:
+        f = math.sqrt(FINE_MAX / area)
+    if not (hard and shape.kind == "polygon"):
+        # distances are measured over a band plus the reach of the edge: where that reach spans
+        # most of the box (a radius as big as the frame), a band is the whole grid, so the grid
+        # is made coarse enough for one measurement to stay within TILE_MAX pixels
+        reach_px = (band / 2.0 + 2.0) if shape.kind == "polygon" else (radius + band / 2.0 + 2.0)
+        cols = (x1 - x0) * f
+        rows = min((y1 - y0) * f, BAND_PIXELS / cols + 2.0 * reach_px * f)
+        if rows * cols > TILE_MAX:
+            f *= math.sqrt(TILE_MAX / (rows * cols))
+    fw, fh = max(1, math.ceil((x1 - x0) * f)), max(1, math.ceil((y1 - y0) * f))
     local = (pts - np.asarray((x0, y0)) + 0.5) * f - 0.5     # fine-grid pixel coordinates
+    local = _simplified(local, closed=shape.kind == "polygon")
     fine_band = band * f
     if shape.kind == "polygon":
         inside = np.zeros((fh, fw), np.uint8)
-        cv2.fillPoly(inside, [_fixed(local, (0.0, 0.0))], 255, cv2.LINE_8, _SHIFT)
+        _fill(inside, local, check)
         if hard:
-            vals = inside.astype(np.float32) * (1.0 / 255.0)
+            vals = np.multiply(inside, np.float32(1.0 / 255.0), dtype=np.float32)
         else:
-            d_in = cv2.distanceTransform(inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-            d_out = cv2.distanceTransform(255 - inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-            signed = np.where(inside > 0, 0.5 - d_in, d_out - 0.5)  # > 0 outside
-            vals = _smoothstep((0.5 - signed / fine_band).astype(np.float32))
-        return _crop(_down(vals, raster, f), raster, frame)
+            # a distance matters up to half the feather (plus the half pixel of the outline)
+            reach = int(np.ceil(fine_band / 2.0)) + 2
+            vals = np.empty((fh, fw), np.float32)
+            for r0, r1 in _bands(fh, BAND_PIXELS // fw, reach):
+                if check:
+                    check()
+                t0 = max(r0 - reach, 0)
+                d_in = _distance(inside, r0, r1, reach)
+                d_out = _distance(cv2.bitwise_not(inside[t0:r1 + reach]), r0 - t0, r1 - t0, reach)
+                # signed distance, > 0 outside: 0.5 - d_in inside, d_out - 0.5 outside
+                np.subtract(d_out, 0.5, out=d_out)
+                np.subtract(0.5, d_in, out=d_in)
+                np.copyto(d_out, d_in, where=inside[r0:r1] > 0)
+                del d_in
+                np.divide(d_out, fine_band, out=d_out)
+                np.subtract(0.5, d_out, out=d_out)
+                _smoothstep_into(d_out, vals[r0:r1])
+        return _to_frame(vals, raster, frame, f, check), frame
     canvas = np.full((fh, fw), 255, np.uint8)
-    if len(pts) == 1:
+    if len(local) == 1:
         cx, cy = np.round(local[0]).astype(int)
         canvas[min(max(cy, 0), fh - 1), min(max(cx, 0), fw - 1)] = 0
     else:
-        cv2.polylines(canvas, [_fixed(local, (0.0, 0.0))], False, 0, 1, cv2.LINE_8, _SHIFT)
-    if canvas.min() > 0:
+        cv2.polylines(canvas, [_fixed(local, (0.0, 0.0))], False, 0, 1, cv2.LINE_8, _SHIFT)  # O(points + pixels)
+    if cv2.countNonZero(canvas) == canvas.size:
         return None  # the centre line never comes within reach of the frame
-    dist = cv2.distanceTransform(canvas, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    vals = _smoothstep((radius * f + fine_band / 2.0 - dist) * (1.0 / fine_band))
-    return _crop(_down(vals.astype(np.float32, copy=False), raster, f), raster, frame)
+    reach = int(np.ceil(radius * f + fine_band / 2.0)) + 2
+    vals = np.empty((fh, fw), np.float32)
+    for r0, r1 in _bands(fh, BAND_PIXELS // fw, reach):
+        if check:
+            check()
+        dist = _distance(canvas, r0, r1, reach)
+        np.subtract(radius * f + fine_band / 2.0, dist, out=dist)
+        np.multiply(dist, 1.0 / fine_band, out=dist)
+        _smoothstep_into(dist, vals[r0:r1])
+    del canvas
+    return _to_frame(vals, raster, frame, f, check), frame
 
 
-def rasterize_brush(brush: Brush, size: tuple[int, int]) -> np.ndarray:
+def shape_box(shape: Shape, size: tuple[int, int]) -> Box | None:
+    """The frame box a shape's values can be nonzero in (as :func:`rasterize_shape` returns it),
+    from its points alone; None when it cannot touch the frame."""
+    w, h = size
+    pts = to_pixels(shape.points, size)
+    if len(pts) == 0 or (shape.kind == "polygon" and len(pts) < 3):
+        return None
+    radius = max(float(shape.radius), 0.0) * h
+    band = max(float(shape.softness) * radius, 1.0)
+    reach = band / 2.0 + 2.0 if shape.kind == "polygon" else radius + band / 2.0 + 2.0
+    boxes = _local_box(pts, reach, size)
+    return None if boxes is None else boxes[1]
+
+
+def rasterize_brush(brush: Brush, size: tuple[int, int], check: Callable[[], None] | None = None) -> np.ndarray:
     """The brush's region as float32 (H, W) in [0, 1] for ``size=(W, H)``."""
     w, h = size
+    got = rasterize_brush_box(brush, size, check)
     mask = np.zeros((h, w), np.float32)
-    for shape in brush.shapes:
-        got = rasterize_shape(shape, size)
-        if got is None:
-            continue
+    if got is not None:
         vals, (x0, y0, x1, y1) = got
-        roi = mask[y0:y1, x0:x1]
-        if shape.erase:
-            roi *= 1.0 - vals
-        else:
-            np.maximum(roi, vals, out=roi)
+        mask[y0:y1, x0:x1] = vals
     return mask
+
+
+def rasterize_brush_box(brush: Brush, size: tuple[int, int], check: Callable[[], None] | None = None
+                        ) -> tuple[np.ndarray, Box] | None:
+    """The brush's region inside the box its painted shapes can reach: ``(values, box)``, or None.
+
+    The same values as :func:`rasterize_brush` (which is zero outside the box), without
+    allocating the whole frame: a small brush on an 8K frame costs what its box costs.
+    """
+    w, h = size
+    parts: list[tuple[Shape, tuple[np.ndarray, Box]]] = []
+    for shape in brush.shapes:
+        got = rasterize_shape(shape, size, check)
+        if got is not None:
+            parts.append((shape, got))
+    painted = [box for shape, (_, box) in parts if not shape.erase]
+    if not painted:
+        return None
+    bx0, by0 = min(b[0] for b in painted), min(b[1] for b in painted)
+    bx1, by1 = max(b[2] for b in painted), max(b[3] for b in painted)
+    if check:
+        check()
+    mask = np.zeros((by1 - by0, bx1 - bx0), np.float32)
+    for shape, (vals, (x0, y0, x1, y1)) in parts:
+        if check:
+            check()
+        # the part of the shape's box inside the brush box (an erase may reach outside it)
+        cx0, cy0, cx1, cy1 = max(x0, bx0), max(y0, by0), min(x1, bx1), min(y1, by1)
+        if cx0 >= cx1 or cy0 >= cy1:
+            continue
+        roi = mask[cy0 - by0:cy1 - by0, cx0 - bx0:cx1 - bx0]
+        piece = vals[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
+        if shape.erase:
+            roi *= 1.0 - piece
+        else:
+            np.maximum(roi, piece, out=roi)
+    return mask, (bx0, by0, bx1, by1)
 
 
 def support_box(mask: np.ndarray, eps: float = SUPPORT_EPS) -> Box | None:
@@ -189,4 +407,5 @@ def centroid(mask: np.ndarray) -> tuple[float, float] | None:
     return m["m10"] / m["m00"], m["m01"] / m["m00"]
 
 
-__all__ = ["SUPPORT_EPS", "centroid", "rasterize_brush", "rasterize_shape", "support_box", "to_pixels"]
+__all__ = ["FINE_MAX", "SUPPORT_EPS", "centroid", "rasterize_brush", "rasterize_brush_box", "rasterize_shape",
+           "shape_box", "support_box", "to_pixels"]

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from studio.motion.flowmath import affine_matrix, grid, sample
+from studio.motion.flowmath import affine_matrix, grid, resized_rows, sample
 
 #: grey levels (3 px box) by which a key must differ from its background, and DIS's warping
 #: error exceed, for a pixel to belong to a lost object
@@ -90,16 +90,84 @@ class ObjectLayer:
         return self.rgba0.nbytes + self.rgba1.nbytes
 
 
+#: object masks of frames up to this many pixels are kept whole (a 1080p mask is 2 MB)
+WHOLE_MASK_PIXELS = 1 << 22
+
+
+@dataclass
+class MaskCrop:
+    """An (H, W) uint8 mask that is zero outside a box, kept as that box (plus a zero pixel on
+    each side away from the frame's edges), so at 8K it costs what the objects cover."""
+
+    size: tuple[int, int]                   # the whole mask's (W, H)
+    origin: tuple[int, int]                 # the crop's top-left (x, y)
+    values: np.ndarray                      # (h, w) uint8
+
+    @classmethod
+    def of(cls, mask: np.ndarray) -> MaskCrop:
+        """``mask`` kept whole up to :data:`WHOLE_MASK_PIXELS` (sampling it needs no shifted
+        maps then), cropped beyond."""
+        h, w = mask.shape
+        if mask.size <= WHOLE_MASK_PIXELS:
+            return cls((w, h), (0, 0), mask)
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        if len(rows) == 0:
+            return cls((w, h), (0, 0), np.zeros((1, 1), np.uint8))
+        x0, y0 = max(int(cols[0]) - 1, 0), max(int(rows[0]) - 1, 0)
+        x1, y1 = min(int(cols[-1]) + 2, w), min(int(rows[-1]) + 2, h)
+        return cls((w, h), (x0, y0), np.ascontiguousarray(mask[y0:y1, x0:x1]))
+
+    @classmethod
+    def build(cls, size: tuple[int, int], parts: list) -> MaskCrop:
+        """The maximum of ``parts``, ``[((x0, y0, x1, y1), uint8 values), ...]``, on a (W, H)
+        mask, without making the whole mask when it is larger than :data:`WHOLE_MASK_PIXELS`."""
+        w, h = size
+        parts = [(b, v) for b, v in parts if b[2] > b[0] and b[3] > b[1]]
+        if w * h <= WHOLE_MASK_PIXELS:
+            ox, oy, out = 0, 0, np.zeros((h, w), np.uint8)
+        elif not parts:
+            return cls((w, h), (0, 0), np.zeros((1, 1), np.uint8))
+        else:
+            ox, oy = max(min(b[0] for b, _ in parts) - 1, 0), max(min(b[1] for b, _ in parts) - 1, 0)
+            x1, y1 = min(max(b[2] for b, _ in parts) + 1, w), min(max(b[3] for b, _ in parts) + 1, h)
+            out = np.zeros((y1 - oy, x1 - ox), np.uint8)
+        for (x0, y0, x1, y1), values in parts:
+            roi = out[y0 - oy:y1 - oy, x0 - ox:x1 - ox]
+            np.maximum(roi, values, out=roi)
+        return cls((w, h), (ox, oy), out)
+
+    @property
+    def nbytes(self) -> int:
+        return self.values.nbytes
+
+    def full(self) -> np.ndarray:
+        w, h = self.size
+        out = np.zeros((h, w), np.uint8)
+        x0, y0 = self.origin
+        ch, cw = self.values.shape
+        out[y0:y0 + ch, x0:x0 + cw] = self.values
+        return out
+
+    def remap(self, maps: np.ndarray) -> np.ndarray:
+        """``cv2.remap(self.full(), maps, INTER_LINEAR, BORDER_REPLICATE)``, from the crop: the
+        zero pixel around it stands for everything outside, and moving the maps by whole pixels
+        keeps every sample position exact."""
+        x0, y0 = self.origin
+        if x0 or y0:
+            maps = cv2.subtract(maps, (float(x0), float(y0), 0.0, 0.0))
+        return cv2.remap(self.values, maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
 @dataclass
 class ObjectLayers:
     """The objects of one key pair and, for the background blend, where they are in each key.
 
-    ``mask0``/``mask1``: (H, W) uint8, 255 on key 0's / key 1's objects.
+    ``mask0``/``mask1``: 255 on key 0's / key 1's objects (:class:`MaskCrop`, (H, W) uint8).
     """
 
     layers: list[ObjectLayer]
-    mask0: np.ndarray
-    mask1: np.ndarray
+    mask0: MaskCrop
+    mask1: MaskCrop
 
     @property
     def nbytes(self) -> int:
@@ -133,7 +201,7 @@ class ObjectLayers:
         """Take the blend weights ``a`` (key 0's sample) and ``b`` (key 1's) away, in place, where
         a sample at ``maps0``/``maps1`` lands on an object of its own key."""
         for w, mask, maps, share in ((a, self.mask0, maps0, 1.0 - t), (b, self.mask1, maps1, t)):
-            keep = cv2.bitwise_not(cv2.remap(mask, maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+            keep = cv2.bitwise_not(mask.remap(maps))
             cv2.multiply(w, keep, dst=w, scale=1.0 / 255.0, dtype=cv2.CV_32F)
             cv2.add(w, EPS * share, dst=w)
 
@@ -210,8 +278,10 @@ def find_objects(i0: np.ndarray, i1: np.ndarray, g0: np.ndarray, g1: np.ndarray,
     todo = lost & ~(cv2.dilate(taken, np.ones((2 * NEAR + 1, 2 * NEAR + 1), np.uint8)) > 0)
     if np.count_nonzero(todo) >= MIN_AREA:
         lost1 = (cv2.blur(cv2.absdiff(b, bg1), (3, 3)) > FG_TAU) & (_error(b, a, f10, pixels, 5) > FG_TAU)
-        found += _by_matching(a, b, lost, lost1, todo, f01, f10, e_dis, pixels)
-    return _layers(i0, i1, found, fg0)
+        found += _by_matching(a, b, lost, lost1, todo, f01, f10, e_dis, pixels, check)
+    if check:
+        check()
+    return _layers(i0, i1, found, fg0, check)
 
 
 def _by_candidate_flow(a, b, bg0, bg1, fg0, f01, e_dis, pixels, check) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -235,7 +305,7 @@ def _by_candidate_flow(a, b, bg0, bg1, fg0, f01, e_dis, pixels, check) -> list[t
     return found
 
 
-def _by_matching(a, b, lost0, lost1, todo, f01, f10, e_dis, pixels) -> list[tuple[np.ndarray, np.ndarray]]:
+def _by_matching(a, b, lost0, lost1, todo, f01, f10, e_dis, pixels, check=None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Objects the candidate flow missed (moving further than it reaches).
 
     Each region of ``todo`` (key 0's lost foreground the candidate flow did not explain) is
@@ -247,6 +317,8 @@ def _by_matching(a, b, lost0, lost1, todo, f01, f10, e_dis, pixels) -> list[tupl
     """
     found = []
     for region in _components(todo):
+        if check:
+            check()
         d = _match(a, b, region, lost1, np.median(f01[region], axis=0))
         if d is None:
             continue
@@ -290,35 +362,83 @@ def _components(mask: np.ndarray) -> list[np.ndarray]:
     return [labels == k for k in range(1, n) if MIN_AREA <= stats[k, cv2.CC_STAT_AREA] <= top]
 
 
-def _layers(i0, i1, found, fg0) -> ObjectLayers | None:
-    """Layers at the output size from (region, motion) pairs at the flow resolution."""
+def _layers(i0, i1, found, fg0, check=None) -> ObjectLayers | None:
+    """Layers at the output size from (region, motion) pairs at the flow resolution.
+
+    Each object's alpha is made only inside its own box (the output pixels its soft region
+    at the flow resolution reaches), so the cost follows the objects, not the frame size.
+    """
     fh, fw = fg0.shape
     h, w = i0.shape[:2]
     grow = np.ones((5, 5), np.uint8)
-    layers, mask0, mask1 = [], np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
+    layers, parts0, parts1 = [], [], []
     for region, d in found:
+        if check:
+            check()
         region = region | ((cv2.dilate(region.astype(np.uint8), grow) > 0) & fg0)
         soft = cv2.GaussianBlur(cv2.dilate(region.astype(np.float32), np.ones((3, 3), np.uint8)), (0, 0), 1.0)
-        alpha0 = np.clip(cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
+        box0, alpha0 = _resized_box(soft, (w, h))
+        if alpha0 is None:
+            continue
+        np.clip(alpha0, 0.0, 1.0, out=alpha0)
         shift = (float(d[0]) * w / fw, float(d[1]) * h / fh)
-        alpha1 = _moved(alpha0, *shift, (w, h))
-        layer = _layer(i0, i1, alpha0, alpha1, shift)
+        box1, alpha1 = _moved_box(alpha0, box0, shift, (w, h))
+        layer = _layer(i0, i1, (box0, alpha0), (box1, alpha1), shift)
         if layer is not None:
             layers.append(layer)
-            np.maximum(mask0, alpha0, out=mask0)
-            np.maximum(mask1, alpha1, out=mask1)
+            # a mask is its alphas' maximum at 1/255 steps (rounding commutes with the maximum)
+            for parts, box, alpha in ((parts0, box0, alpha0), (parts1, box1, alpha1)):
+                parts.append((box, np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)))
     if not layers:
         return None
-    return ObjectLayers(layers, *(np.clip(m * 255.0 + 0.5, 0, 255).astype(np.uint8) for m in (mask0, mask1)))
+    if check:
+        check()
+    return ObjectLayers(layers, MaskCrop.build((w, h), parts0), MaskCrop.build((w, h), parts1))
 
 
-def _layer(i0, i1, alpha0, alpha1, shift) -> ObjectLayer | None:
+def _resized_box(field: np.ndarray, size: tuple[int, int]) -> tuple[tuple[int, int, int, int], np.ndarray | None]:
+    """The part of ``cv2.resize(field, size, INTER_LINEAR)`` where it can be nonzero: (box, values).
+
+    Resized across once (flow-resolution rows, full width), then down the box's rows between
+    the two nearest resized rows, as ``cv2.resize`` does (to within float rounding).
+    """
+    w, h = size
+    fh, fw = field.shape
+    ys, xs = np.nonzero(field)
+    if len(xs) == 0:
+        return (0, 0, 0, 0), None
+    # output pixel X samples the field at (X + 0.5) fw / w - 0.5; nonzero needs a tap in the support
+    x0 = max(int(np.floor((xs.min() - 1 + 0.5) * w / fw - 0.5)), 0)
+    x1 = min(int(np.ceil((xs.max() + 1 + 0.5) * w / fw - 0.5)) + 1, w)
+    y0 = max(int(np.floor((ys.min() - 1 + 0.5) * h / fh - 0.5)), 0)
+    y1 = min(int(np.ceil((ys.max() + 1 + 0.5) * h / fh - 0.5)) + 1, h)
+    across = cv2.resize(field, (w, fh), interpolation=cv2.INTER_LINEAR)[:, x0:x1]
+    return (x0, y0, x1, y1), resized_rows(across, h, y0, y1)
+
+
+def _moved_box(alpha: np.ndarray, box, shift: tuple[float, float], size: tuple[int, int]):
+    """``alpha`` (given inside ``box``) moved by ``shift`` as :func:`_moved` would on the whole
+    frame: (its box, values)."""
+    w, h = size
+    x0, y0, x1, y1 = box
+    dx, dy = shift
+    bx0, by0 = max(int(np.floor(x0 + dx)) - 1, 0), max(int(np.floor(y0 + dy)) - 1, 0)
+    bx1, by1 = min(int(np.ceil(x1 + dx)) + 1, w), min(int(np.ceil(y1 + dy)) + 1, h)
+    if bx1 <= bx0 or by1 <= by0:
+        return (0, 0, 0, 0), np.zeros((0, 0), np.float32)
+    # integer offsets keep the shift's fraction, so the samples are those of the whole-frame warp
+    return (bx0, by0, bx1, by1), _moved(alpha, dx + x0 - bx0, dy + y0 - by0, (bx1 - bx0, by1 - by0))
+
+
+def _layer(i0, i1, placed0, placed1, shift) -> ObjectLayer | None:
+    """The object's crops of both keys where its alpha (given as (box, values)) is above 1e-3."""
     boxes, crops = [], []
-    for image, alpha in ((i0, alpha0), (i1, alpha1)):
+    for image, ((bx0, by0, _, _), alpha) in ((i0, placed0), (i1, placed1)):
         ys, xs = np.nonzero(alpha > 1e-3)
         if len(xs) == 0:
             return None                     # moved out of the picture entirely
         x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
-        boxes.append((int(x0), int(y0)))
-        crops.append(np.dstack([image[y0:y1, x0:x1].astype(np.float32), alpha[y0:y1, x0:x1]]))
+        boxes.append((int(x0 + bx0), int(y0 + by0)))
+        crops.append(np.dstack([image[y0 + by0:y1 + by0, x0 + bx0:x1 + bx0].astype(np.float32),
+                                alpha[y0:y1, x0:x1]]))
     return ObjectLayer(shift, crops[0], boxes[0], crops[1], boxes[1])

@@ -22,6 +22,11 @@ Units of the -10..10 brush values (Runway's Multi Motion Brush model):
 A ``trajectory`` (at least two points) moves the region's centre along that path over the
 whole clip, with ``easing``; horizontal/vertical motion is then added on top.
 
+Sizes are bounded so that rasterising stays quick at any frame size: at most
+:data:`MAX_SHAPE_POINTS` points per shape, :data:`MAX_SHAPES` shapes per brush and
+:data:`MAX_TRAJECTORY_POINTS` trajectory points; :func:`check_brushes` refuses more, naming
+the field (``[0].shapes[0].points: 200000 points; at most 10000``).
+
 Any of these values may be animated (a :class:`studio.graph.animation.Curve`, or its JSON
 ``{"keys": [...]}``): a brush value is then the value in force at each frame, a camera axis
 the camera's position on that axis at each frame (easing does not apply).
@@ -39,7 +44,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from studio.errors import shown
+
 MAX_BRUSHES = 8
+#: bounds that keep rasterising a brush quick at any frame size (see studio.motion.masks): points
+#: of one stroke or polygon (an auto-selected outline has a few hundred), shapes of one brush, and
+#: points of a trajectory (the editor keeps at most 24)
+MAX_SHAPE_POINTS = 10_000
+MAX_SHAPES = 256
+MAX_TRAJECTORY_POINTS = 1_000
 VALUE_RANGE = (-10.0, 10.0)
 EASINGS = ("linear", "ease_in", "ease_out", "ease_in_out")
 BRUSH_COLOURS = ("#ff5a5f", "#3fa7ff", "#ffd23f", "#5fd068", "#c77dff", "#ff9f1c", "#2ec4b6", "#f72585")
@@ -135,17 +148,20 @@ def _num(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _check_points(value: object, path: str, problems: list[tuple[str, str]], minimum: int) -> None:
+def _check_points(value: object, path: str, problems: list[tuple[str, str]], minimum: int, maximum: int) -> None:
     if not isinstance(value, list):
         problems.append((path, f"expected a list of [x, y] points, got {type(value).__name__}"))
         return
     if len(value) < minimum:
         problems.append((path, f"needs at least {minimum} point(s), got {len(value)}"))
+    if len(value) > maximum:
+        problems.append((path, f"{len(value)} points; at most {maximum}"))
+        return
     for i, pt in enumerate(value):
         if not (isinstance(pt, list) and len(pt) == 2 and all(_num(c) for c in pt)):
-            problems.append((f"{path}[{i}]", f"expected [x, y] numbers, got {pt!r}"))
+            problems.append((f"{path}[{i}]", f"expected [x, y] numbers, got {shown(pt)}"))
         elif not all(-1.0 <= c <= 2.0 for c in pt):
-            problems.append((f"{path}[{i}]", f"point {pt!r} is far outside the frame (coordinates are 0..1)"))
+            problems.append((f"{path}[{i}]", f"point {shown(pt)} is far outside the frame (coordinates are 0..1)"))
 
 
 def check_brushes(value: object) -> list[tuple[str, str]]:
@@ -166,19 +182,22 @@ def check_brushes(value: object) -> list[tuple[str, str]]:
                 from studio.graph.animation import check_curve
                 problems.extend((f"{bp}.{key}{where}", msg) for where, msg in check_curve(v, *VALUE_RANGE))
             elif not _num(v):
-                problems.append((f"{bp}.{key}", f"expected a number, got {v!r}"))
+                problems.append((f"{bp}.{key}", f"expected a number, got {shown(v)}"))
             elif not VALUE_RANGE[0] <= v <= VALUE_RANGE[1]:
                 problems.append((f"{bp}.{key}", f"{v} is outside -10..10"))
         if brush.get("easing", "ease_in_out") not in EASINGS:
-            problems.append((f"{bp}.easing", f"expected one of {', '.join(EASINGS)}, got {brush.get('easing')!r}"))
+            problems.append((f"{bp}.easing", f"expected one of {', '.join(EASINGS)}, got {shown(brush.get('easing'))}"))
         if "name" in brush and not isinstance(brush["name"], str):
-            problems.append((f"{bp}.name", f"expected text, got {brush['name']!r}"))
+            problems.append((f"{bp}.name", f"expected text, got {shown(brush['name'])}"))
         traj = brush.get("trajectory", [])
         if traj:
-            _check_points(traj, f"{bp}.trajectory", problems, 2)
+            _check_points(traj, f"{bp}.trajectory", problems, 2, MAX_TRAJECTORY_POINTS)
         shapes = brush.get("shapes", [])
         if not isinstance(shapes, list):
             problems.append((f"{bp}.shapes", f"expected a list, got {type(shapes).__name__}"))
+            continue
+        if len(shapes) > MAX_SHAPES:
+            problems.append((f"{bp}.shapes", f"{len(shapes)} shapes; at most {MAX_SHAPES}"))
             continue
         for s, shape in enumerate(shapes):
             sp = f"{bp}.shapes[{s}]"
@@ -187,14 +206,15 @@ def check_brushes(value: object) -> list[tuple[str, str]]:
                 continue
             kind = shape.get("kind", "stroke")
             if kind not in ("stroke", "polygon"):
-                problems.append((f"{sp}.kind", f"expected 'stroke' or 'polygon', got {kind!r}"))
-            _check_points(shape.get("points"), f"{sp}.points", problems, 3 if kind == "polygon" else 1)
+                problems.append((f"{sp}.kind", f"expected 'stroke' or 'polygon', got {shown(kind)}"))
+            _check_points(shape.get("points"), f"{sp}.points", problems, 3 if kind == "polygon" else 1,
+                          MAX_SHAPE_POINTS)
             r = shape.get("radius", 0.03)
             if not _num(r) or not 0 < r <= 1:
-                problems.append((f"{sp}.radius", f"expected a number in (0, 1], got {r!r}"))
+                problems.append((f"{sp}.radius", f"expected a number in (0, 1], got {shown(r)}"))
             soft = shape.get("softness", 0.5)
             if not _num(soft) or not 0 <= soft <= 1:
-                problems.append((f"{sp}.softness", f"expected a number in [0, 1], got {soft!r}"))
+                problems.append((f"{sp}.softness", f"expected a number in [0, 1], got {shown(soft)}"))
     return problems
 
 

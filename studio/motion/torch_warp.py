@@ -102,11 +102,21 @@ class TorchOps:
     def layer(self, crop: np.ndarray):
         return self._tensor(crop)
 
+    def new_layer(self, shape: tuple[int, int]):
+        """An empty (1, 4, h, w) layer, to be filled by :meth:`put_layer_rows`."""
+        return self._torch.empty((1, 4) + tuple(shape), dtype=self._torch.float32, device=self.device)
+
+    def put_layer_rows(self, handle, r0: int, crop: np.ndarray) -> None:
+        handle[:, :, r0:r0 + crop.shape[0]] = self._tensor(crop)
+
     def nbytes(self, handle) -> int:
         return 0 if handle is None else handle.element_size() * handle.nelement()
 
     def copy(self, canvas):
         return canvas.clone()
+
+    def copy_rows(self, canvas, r0: int, r1: int):
+        return canvas[:, :, r0:r1].clone()
 
     def _sample(self, src, pixels, border: str):
         """``src`` sampled at absolute pixel positions ``pixels`` (1, H', W', 2)."""
@@ -127,12 +137,14 @@ class TorchOps:
         pixels = (q[..., :2] / q[..., 2:]).float()[None]
         return self._sample(src, pixels, border)
 
-    def warp_map(self, src, coarse: np.ndarray, step: int, dsize: tuple[int, int], border: str):
+    def warp_map(self, src, coarse: np.ndarray, step: int, dsize: tuple[int, int], border: str,
+                 rows: tuple[int, int] | None = None):
         dw, dh = dsize
+        r0, r1 = rows if rows is not None else (0, dh)
         ny, nx = coarse.shape[:2]
         c = self._tensor(coarse)
         up = self._F.interpolate(c, size=(ny * step, nx * step), mode="bilinear", align_corners=False)
-        pixels = up[0, :, step:step + dh, step:step + dw].permute(1, 2, 0)[None]
+        pixels = up[0, :, step + r0:step + r1, step:step + dw].permute(1, 2, 0)[None]
         return self._sample(src, pixels, border)
 
     def over(self, canvas, box, layer) -> None:
@@ -165,8 +177,8 @@ class TorchPair:
         self.objects = flow.objects
         extra0, extra1 = [flow.full(flow.v0)[..., None]], [flow.full(flow.v1)[..., None]]
         if self.objects is not None:        # where each key's objects are, for the blend weights
-            extra0.append(self.objects.mask0[..., None] * np.float32(1.0 / 255.0))
-            extra1.append(self.objects.mask1[..., None] * np.float32(1.0 / 255.0))
+            extra0.append(self.objects.mask0.full()[..., None] * np.float32(1.0 / 255.0))
+            extra1.append(self.objects.mask1.full()[..., None] * np.float32(1.0 / 255.0))
         self.p0 = torch.cat([ops._tensor(i0), ops._tensor(np.dstack(extra0))], dim=1)
         self.p1 = torch.cat([ops._tensor(i1), ops._tensor(np.dstack(extra1))], dim=1)
         self.path0, self.path1 = self._upload(flow.path0), self._upload(flow.path1)

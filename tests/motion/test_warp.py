@@ -40,10 +40,12 @@ def test_layers_at_rest_give_the_picture_back():
                     (w, h), 24, 24)
     prepared = rig.prepare(img)
     canvas = prepared.background.copy()
-    for layer, crop in zip(rig.layers, prepared.crops):
+    # the OpenCV backend's layers: premultiplied RGB and alpha, uint8
+    for layer, crop in zip(rig.layers, prepared.layers):
         x0, y0, x1, y1 = layer.box
         roi = canvas[y0:y1, x0:x1].astype(np.float32)
-        canvas[y0:y1, x0:x1] = np.clip(crop[..., :3] + roi * (1 - crop[..., 3:]) + 0.5, 0, 255).astype(np.uint8)
+        alpha = crop[..., 3:].astype(np.float32) / 255.0
+        canvas[y0:y1, x0:x1] = np.clip(crop[..., :3] + roi * (1 - alpha) + 0.5, 0, 255).astype(np.uint8)
     assert np.abs(canvas.astype(int) - img).mean() < 0.5
     assert np.array_equal(rig.render(prepared, 0), img)
 
