@@ -5,9 +5,10 @@ Semantics and assumptions
 * Frames are streamed, one at a time, to ffmpeg's stdin as ``rawvideo`` (``rgb24``, or
   ``rgba`` when the preset takes alpha and the clip has it; planar float for EXR) at the
   clip's exact rational rate (``-framerate 24000/1001`` on the input, ``-r`` on the output).
-  Nothing holds more than one frame; each frame goes in one write of the numpy buffer (no
-  copy unless it needs padding, alpha or EXR's float planes), through a pipe widened to
-  1 MiB on Linux.  ``check_cancel()`` runs before every frame;
+  Nothing holds more than one frame; each frame goes from the numpy buffer (no copy unless
+  it needs padding, alpha or EXR's float planes) in writes of at most :data:`WRITE_SLICE`
+  bytes, through a pipe widened to 1 MiB on Linux.  ``check_cancel()`` runs before every
+  frame and between the writes of a large one;
   ``progress(fraction, message)`` is called at most every 0.1 s and at the end.
 * Colour: movie presets convert RGB -> Y'CbCr with the BT.709 matrix into limited range
   (``scale=out_color_matrix=bt709:out_range=tv``) and tag BT.709 primaries/transfer/matrix
@@ -95,6 +96,10 @@ from studio.timecode import TimecodeError, format_timecode, parse_rate, parse_ti
 
 #: file name pattern inside a folder given as a sequence destination
 SEQUENCE_NAME = "frame_%07d"
+#: a frame goes to ffmpeg in writes of at most this many bytes, with a cancel check between
+#: them: an 8K frame is 106 MB, and one write of it blocked for up to a second while ffmpeg
+#: encoded the frame before
+WRITE_SLICE = 8 << 20
 AUDIO_RATE = 48000
 
 
@@ -450,12 +455,17 @@ def _feed(proc: subprocess.Popen, clip: Clip, preset: Preset, use_alpha: bool, s
             except StopIteration:
                 raise MediaError(f"{where}: the clip ended after {i} of {n} frames") from None
             alpha = next(alphas) if alphas is not None else None
-            data = _frame_bytes(frame, alpha, preset, size, where, i)
+            data = memoryview(_frame_bytes(frame, alpha, preset, size, where, i)).cast("B")
+            frame = alpha = None   # only one frame alive at a time
             try:
-                proc.stdin.write(memoryview(data).cast("B"))
+                for start in range(0, len(data), WRITE_SLICE):   # a cancel is seen between slices
+                    if start and check_cancel is not None:
+                        check_cancel()
+                    proc.stdin.write(data[start:start + WRITE_SLICE])
             except (BrokenPipeError, ValueError, OSError):
                 rc = proc.wait()
                 raise _ffmpeg_failure(rc, err, check_cancel, where, home, i) from None
+            data = None
             sent += 1
             report(0.95 * sent / n, f"frame {sent}/{n}")
     finally:

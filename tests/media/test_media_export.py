@@ -13,6 +13,7 @@ import pytest
 from studio.errors import Cancelled, MediaError
 from studio.media import (PRESETS, AudioRef, CallableSource, Clip, encoder_command, export_clip, open_video,
                           preset_for_path, probe, read_image, read_image_alpha)
+from studio.media import export as export_mod
 from studio.timecode import format_timecode
 
 VIDEO = [name for name, p in PRESETS.items() if p.kind == "video"]
@@ -332,3 +333,25 @@ def test_percent_signs_in_movie_names_are_just_names(tmp_path, make_frames):
     assert preset_for_path("100%done.mov") == "prores_hq"
     out = export_clip(Clip(make_frames(2, 16, 16), 24), tmp_path / "100%done.mov")
     assert probe(out.path).frames == 2
+
+
+def test_a_large_frame_goes_to_ffmpeg_in_slices_with_a_cancel_check_between(tmp_path, monkeypatch, make_frames):
+    monkeypatch.setattr(export_mod, "WRITE_SLICE", 1000)        # a 32x32 RGB frame is 3072 bytes: 4 writes
+    calls = []
+
+    def check():
+        calls.append(1)
+        if len(calls) == 3:                                       # in the middle of the first frame
+            raise Cancelled()
+
+    frames, fetched = make_frames(2, 32, 32), []
+
+    def frame(i):
+        fetched.append(i)
+        return frames[i]
+
+    with pytest.raises(Cancelled):
+        export_clip(Clip(CallableSource(frame, 2, 32, 32), 24), tmp_path / "c.mov", "prores_proxy",
+                    check_cancel=check)
+    assert fetched == [0], "the cancel took effect inside the first frame's writes"
+    assert os.listdir(tmp_path) == []
