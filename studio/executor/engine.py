@@ -282,21 +282,23 @@ class Executor:
             try:
                 with active(token):   # frames pulled from streaming inputs check this run
                     outputs = self._evaluate(step, values, ctx)
-            except Cancelled:
+            except Exception as exc:
+                if not (isinstance(exc, Cancelled) or token.cancelled):
+                    bad.add(nid)
+                    msg = str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
+                    if not isinstance(exc, StudioError):
+                        log.error("node %s failed:\n%s", nid, traceback.format_exc())
+                    result.errors[nid] = msg
+                    result.failed.append(nid)
+                    self._emit(NodeEvent(run_id, nid, "failed", message=msg, seconds=time.perf_counter() - started))
+                    continue
+                # cancelled, or failed because the cancel stopped what it waited on (a decoder
+                # whose ffmpeg was interrupted): a cancel, not a failure
                 self._emit(NodeEvent(run_id, nid, "cancelled"))
                 for rest in steps[i + 1:]:
                     self._emit(NodeEvent(run_id, rest.node_id, "cancelled"))
                 result.status = "cancelled"
                 break
-            except Exception as exc:
-                bad.add(nid)
-                msg = str(exc) if isinstance(exc, StudioError) else f"{type(exc).__name__}: {exc}"
-                if not isinstance(exc, StudioError):
-                    log.error("node %s failed:\n%s", nid, traceback.format_exc())
-                result.errors[nid] = msg
-                result.failed.append(nid)
-                self._emit(NodeEvent(run_id, nid, "failed", message=msg, seconds=time.perf_counter() - started))
-                continue
             values[nid] = outputs
             if not side_effect:
                 self.cache.put(key, outputs)

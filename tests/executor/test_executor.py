@@ -160,3 +160,25 @@ def test_events_from_two_graphs_carry_their_run_ids(toy_registry, executor):
     h1 = executor.submit(g, [ids[-1]])
     h2 = executor.submit(g, [ids[-1]])
     assert h1.wait(5).run_id != h2.wait(5).run_id
+
+
+def test_a_node_that_fails_because_the_run_was_cancelled_is_cancelled_not_failed(executor):
+    """A decoder whose ffmpeg the cancel interrupted raises its own error; the run is still cancelled."""
+    from studio.errors import MediaError
+    from studio.graph import NodeType, Output, Registry
+    started = threading.Event()
+
+    def interrupted(ctx):
+        started.set()
+        while not ctx.token.cancelled:
+            time.sleep(0.01)
+        raise MediaError("ffmpeg stopped reading (killed by SIGINT)")
+
+    g = Graph(Registry([NodeType("Reader", "Reader", "Test", interrupted, outputs=(Output("value", "Any"),),
+                                 description="Fails once cancelled.")]))
+    nid = g.add("Reader")
+    handle = executor.submit(g, [nid])
+    assert started.wait(5)
+    handle.cancel()
+    result = handle.wait(10)
+    assert result.status == "cancelled" and result.failed == [] and nid not in result.errors
