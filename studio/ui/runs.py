@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -150,7 +151,8 @@ class RunController(QObject):
                 value = node.params.get(spec.name)
                 if spec.kind == "path" and spec.save and isinstance(value, str) and value:
                     for problem in output_problems(value, self.graph, self.workflow_path()):
-                        found.append((nid, f"{node.name}: {spec.name} {value}: {problem}"))
+                        found.append((nid, f"not written: {os.path.basename(value.rstrip('/')) or value} {problem} "
+                                           f"({node.name}.{spec.name} {value})"))
         return found
 
     def stop(self) -> None:
