@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from studio.generators.neural.library.families import says_distilled
 from studio.generators.neural.library.ltx import SIZES
 from studio.generators.neural.library.safetensors_header import ModelFileError
-from studio.generators.neural.wan_model import WanModel, _check_parts, _json, open_model_folder
+from studio.generators.neural.wan_model import WanModel, _check_parts, _json, runnable_entry
 
 RUNNABLE = ("LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline")
 #: the timesteps the distilled 0.9.7 / 0.9.8 models were distilled for (diffusers' LTX docs, Lightricks' configs)
@@ -60,12 +60,7 @@ class LtxModel(WanModel):
 def read_ltx_model(path: str, entry=None) -> LtxModel:
     """What the LTX-Video diffusers folder at ``path`` is and can do; ModelFileError if it cannot run."""
     path = os.path.abspath(path)
-    if entry is None:
-        entry = open_model_folder(path)
-    custom_width = (entry.status == "unsupported" and entry.family == "ltx-video" and entry.variant is None
-                    and isinstance(entry.details.get("dim"), int) and entry.details["dim"] not in SIZES)
-    if entry.status != "usable" and not custom_width:
-        raise ModelFileError(f"{path}: {entry.status}: {entry.message}")
+    entry, custom_width = runnable_entry(path, entry, "ltx-video", SIZES)
     index = _json(os.path.join(path, "model_index.json"))
     cls = index.get("_class_name")
     if cls not in RUNNABLE:

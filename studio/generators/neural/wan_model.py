@@ -131,15 +131,28 @@ def open_model_folder(path: str):
     return scan_diffusers_folder(path, os.path.basename(path))
 
 
+def runnable_entry(path: str, entry, family: str, sizes) -> tuple[object, bool]:
+    """The library's entry for the folder at ``path`` if the runtime may run it, and whether its
+    width is one never released.
+
+    Usable models run; so does a model the library calls unsupported only because its width
+    was never released (``family`` matches, no variant, a width not in ``sizes``: the tiny
+    test models are such).  Anything else is a :class:`ModelFileError` with the library's
+    status and message.
+    """
+    if entry is None:
+        entry = open_model_folder(path)
+    custom_width = (entry.status == "unsupported" and entry.family == family and entry.variant is None
+                    and isinstance(entry.details.get("dim"), int) and entry.details["dim"] not in sizes)
+    if entry.status != "usable" and not custom_width:
+        raise ModelFileError(f"{path}: {entry.status}: {entry.message}")
+    return entry, custom_width
+
+
 def read_wan_model(path: str, entry=None) -> WanModel:
     """What the Wan diffusers folder at ``path`` is and can do; :class:`ModelFileError` if it cannot run."""
     path = os.path.abspath(path)
-    if entry is None:
-        entry = open_model_folder(path)
-    custom_width = (entry.status == "unsupported" and entry.family == "wan" and entry.variant is None
-                    and isinstance(entry.details.get("dim"), int) and entry.details["dim"] not in SIZES)
-    if entry.status != "usable" and not custom_width:
-        raise ModelFileError(f"{path}: {entry.status}: {entry.message}")
+    entry, custom_width = runnable_entry(path, entry, "wan", SIZES)
     index = _json(os.path.join(path, "model_index.json"))
     cls = index.get("_class_name")
     if cls in NOT_YET:
