@@ -41,8 +41,7 @@ from dataclasses import dataclass
 
 from studio.generators.neural.library.families import says_distilled
 from studio.generators.neural.library.ltx import SIZES
-from studio.generators.neural.library.safetensors_header import ModelFileError
-from studio.generators.neural.wan_model import WanModel, _check_parts, _json, runnable_entry
+from studio.generators.neural.wan_model import WanModel, open_runnable
 
 RUNNABLE = ("LTXPipeline", "LTXImageToVideoPipeline", "LTXConditionPipeline")
 #: the timesteps the distilled 0.9.7 / 0.9.8 models were distilled for (diffusers' LTX docs, Lightricks' configs)
@@ -60,15 +59,7 @@ class LtxModel(WanModel):
 def read_ltx_model(path: str, entry=None) -> LtxModel:
     """What the LTX-Video diffusers folder at ``path`` is and can do; ModelFileError if it cannot run."""
     path = os.path.abspath(path)
-    entry, custom_width = runnable_entry(path, entry, "ltx-video", SIZES)
-    index = _json(os.path.join(path, "model_index.json"))
-    cls = index.get("_class_name")
-    if cls not in RUNNABLE:
-        raise ModelFileError(f"{path}: a {str(cls)[:60]} model; the LTX-Video runtime runs {', '.join(RUNNABLE)}")
-    if custom_width:
-        _check_parts(path, index)
-    config = _json(os.path.join(path, "transformer", "config.json"))
-    vae = _json(os.path.join(path, "vae", "config.json"))
+    entry, custom_width, index, config, vae = open_runnable(path, entry, "ltx-video", SIZES, RUNNABLE, "LTX-Video")
     # as AutoencoderKLLTXVideo computes them: the config's ratios (0.9.5 and later state them), else
     # the patch size times 2 per scaling block
     scaling = sum(bool(x) for x in (vae.get("spatio_temporal_scaling") or [True, True, True, False]))

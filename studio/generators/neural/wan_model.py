@@ -131,14 +131,15 @@ def open_model_folder(path: str):
     return scan_diffusers_folder(path, os.path.basename(path))
 
 
-def runnable_entry(path: str, entry, family: str, sizes) -> tuple[object, bool]:
-    """The library's entry for the folder at ``path`` if the runtime may run it, and whether its
-    width is one never released.
+def open_runnable(path: str, entry, family: str, sizes, runnable: tuple, runtime: str,
+                  not_yet: dict | None = None) -> tuple[object, bool, dict, dict, dict]:
+    """Open the diffusers folder at ``path`` for a runtime: ``(entry, custom_width, index, transformer
+    config, VAE config)``, or a :class:`ModelFileError` saying why it cannot run.
 
     Usable models run; so does a model the library calls unsupported only because its width
     was never released (``family`` matches, no variant, a width not in ``sizes``: the tiny
-    test models are such).  Anything else is a :class:`ModelFileError` with the library's
-    status and message.
+    test models are such), whose parts are then checked here.  The pipeline class must be
+    one of ``runnable`` (``not_yet`` maps known but unrun classes to their message).
     """
     if entry is None:
         entry = open_model_folder(path)
@@ -146,23 +147,22 @@ def runnable_entry(path: str, entry, family: str, sizes) -> tuple[object, bool]:
                     and isinstance(entry.details.get("dim"), int) and entry.details["dim"] not in sizes)
     if entry.status != "usable" and not custom_width:
         raise ModelFileError(f"{path}: {entry.status}: {entry.message}")
-    return entry, custom_width
+    index = _json(os.path.join(path, "model_index.json"))
+    cls = index.get("_class_name")
+    if cls in (not_yet or {}):
+        raise ModelFileError(f"{path}: {not_yet[cls]}")
+    if cls not in runnable:
+        raise ModelFileError(f"{path}: a {str(cls)[:60]} model; the {runtime} runtime runs {', '.join(runnable)}")
+    if custom_width:
+        _check_parts(path, index)
+    return (entry, custom_width, index, _json(os.path.join(path, "transformer", "config.json")),
+            _json(os.path.join(path, "vae", "config.json")))
 
 
 def read_wan_model(path: str, entry=None) -> WanModel:
     """What the Wan diffusers folder at ``path`` is and can do; :class:`ModelFileError` if it cannot run."""
     path = os.path.abspath(path)
-    entry, custom_width = runnable_entry(path, entry, "wan", SIZES)
-    index = _json(os.path.join(path, "model_index.json"))
-    cls = index.get("_class_name")
-    if cls in NOT_YET:
-        raise ModelFileError(f"{path}: {NOT_YET[cls]}")
-    if cls not in RUNNABLE:
-        raise ModelFileError(f"{path}: a {str(cls)[:60]} model; the Wan runtime runs {', '.join(RUNNABLE)}")
-    if custom_width:
-        _check_parts(path, index)
-    config = _json(os.path.join(path, "transformer", "config.json"))
-    vae = _json(os.path.join(path, "vae", "config.json"))
+    entry, custom_width, index, config, vae = open_runnable(path, entry, "wan", SIZES, RUNNABLE, "Wan", NOT_YET)
     ch = config.get("in_channels")
     expand = bool(index.get("expand_timesteps"))
     if ch == 16:
