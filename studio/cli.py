@@ -426,30 +426,45 @@ def _output_checks(graph, target: str, args) -> None:
         problems += [f"--sequence {path}: {p}" for p in
                      output_problems(path, graph, args.workflow, sequence=False, extra_inputs=written)]
         written.append(("another --sequence file", os.path.abspath(path)))
-    for what, path in written:
-        folder = os.path.abspath(path if (what == "the rendered movie" and preset and preset.is_sequence
-                                          and "%" not in os.path.basename(path)) else os.path.dirname(path))
-        while folder and not os.path.exists(folder) and os.path.dirname(folder) != folder:
-            folder = os.path.dirname(folder)   # the nearest folder that exists is where writing starts
-        if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):
-            problems.append(f"{path}: cannot write in the folder {folder} (permission denied)")
+    for what, path, folder in _output_folders(graph, target, args):
+        existing = _missing_folders(folder)[1]   # where writing starts
+        if os.path.isdir(existing) and not os.access(existing, os.W_OK | os.X_OK):
+            problems.append(f"{path}: cannot write in the folder {existing} (permission denied)")
     if problems:
         raise BadInput(problems)
 
 
+def _output_folders(graph, target: str, args) -> list[tuple[str, str, str]]:
+    """``(option, path, folder)`` for the render's output and each ``--sequence`` file: the folder
+    each is written into (a sequence folder is itself the folder)."""
+    from studio.graph.outputs import is_sequence_path
+    from studio.media.presets import PRESETS
+    out = graph.nodes[target].params["path"]
+    preset = PRESETS.get(graph.nodes[target].params.get("preset"))
+    is_seq = preset.is_sequence if preset else is_sequence_path(out)
+    folders = [(f"-o {args.output}", out,
+                os.path.abspath(out if is_seq and "%" not in os.path.basename(out) else os.path.dirname(out)))]
+    for path in getattr(args, "sequence", None) or []:
+        folders.append((f"--sequence {path}", path, os.path.dirname(os.path.abspath(path))))
+    return folders
+
+
+def _missing_folders(folder: str) -> tuple[list[str], str]:
+    """The folders from ``folder`` up that do not exist (deepest first), and the nearest that does."""
+    missing: list[str] = []
+    folder = os.path.abspath(folder)
+    while not os.path.exists(folder) and os.path.dirname(folder) != folder:
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    return missing, folder
+
+
 def _make_folders(path: str, what: str) -> list[str]:
-    """Create the missing folders above ``path`` (or ``path`` itself for a sequence folder).
+    """Create the missing folders of ``path`` (the folder an output goes into).
 
     Returns the folders created, deepest first, so a failed render can remove them again.
     """
-    created: list[str] = []
-    folder = os.path.abspath(path)
-    while folder and not os.path.exists(folder):
-        created.append(folder)
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
+    created = _missing_folders(path)[0]
     try:
         for f in reversed(created):
             os.mkdir(f)
@@ -534,15 +549,13 @@ def _render(args) -> int:
 
 def _render_creating_folders(graph, target: str, args) -> int:
     """Create the output's missing folders, render, and remove those folders unless it succeeded."""
-    from studio.graph.outputs import is_sequence_path
-    from studio.media.presets import PRESETS
-    out = graph.nodes[target].params["path"]
-    preset = PRESETS.get(graph.nodes[target].params.get("preset"))
-    is_seq = preset.is_sequence if preset else is_sequence_path(out)
-    created = _make_folders(out if is_seq and "%" not in os.path.basename(out) else os.path.dirname(out),
-                            f"-o {args.output}")
-    for path in getattr(args, "sequence", None) or []:
-        created += _make_folders(os.path.dirname(os.path.abspath(path)), f"--sequence {path}")
+    created: list[str] = []
+    try:
+        for what, _, folder in _output_folders(graph, target, args):
+            created += _make_folders(folder, what)
+    except BadInput:
+        _remove_folders(created)
+        raise
     status = EXIT_FAILED
     try:
         status = _run_render(graph, target, args)
